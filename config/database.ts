@@ -1,0 +1,43 @@
+import path from 'node:path';
+import type { Core } from '@strapi/strapi';
+
+const config = ({ env }: Core.Config.Shared.ConfigParams): Core.Config.Database => {
+  const client = env('DATABASE_CLIENT', 'sqlite');
+
+  if (client === 'postgres') {
+    const ssl = env.bool('DATABASE_SSL', false);
+    return {
+      connection: {
+        client: 'postgres',
+        connection: {
+          connectionString: env('DATABASE_URL'),
+          host: env('DATABASE_HOST', '127.0.0.1'),
+          port: env.int('DATABASE_PORT', 5432),
+          database: env('DATABASE_NAME', 'strapi'),
+          user: env('DATABASE_USERNAME', 'postgres'),
+          password: env('DATABASE_PASSWORD', ''),
+          ssl: ssl ? { rejectUnauthorized: env.bool('DATABASE_SSL_REJECT_UNAUTHORIZED', true) } : false,
+        },
+        pool: { min: env.int('DATABASE_POOL_MIN', 2), max: env.int('DATABASE_POOL_MAX', 10) },
+        acquireConnectionTimeout: env.int('DATABASE_CONNECTION_TIMEOUT', 60000),
+      },
+    };
+  }
+
+  if (client !== 'sqlite') {
+    throw new Error(`DATABASE_CLIENT must be "sqlite" or "postgres", not "${client}".`);
+  }
+
+  // Relative filenames are resolved against the project root (dist/config -> ../.. at run time).
+  const projectRoot = path.resolve(__dirname, '..', '..');
+  const filename = env('DATABASE_FILENAME', '.tmp/data.db');
+  return {
+    connection: {
+      client: 'sqlite',
+      connection: { filename: path.resolve(projectRoot, filename) },
+      useNullAsDefault: true,
+    },
+  };
+};
+
+export default config;

@@ -1,0 +1,30 @@
+import type { Core } from '@strapi/strapi';
+
+const config = ({ env }: Core.Config.Shared.ConfigParams): Core.Config.Middlewares => [
+  'strapi::logger',
+  'strapi::errors',
+  'strapi::security',
+  {
+    name: 'strapi::cors',
+    config: {
+      // Explicit rather than Strapi's default (any origin *with* credentials). Tokens travel in
+      // headers, never in cookies, so credentials are not needed across origins.
+      origin: env.array('CORS_ORIGIN', ['*']),
+      credentials: false,
+      headers: ['Content-Type', 'Authorization', 'X-Access-Token', 'Origin', 'Accept'],
+    },
+  },
+  'strapi::poweredBy',
+  'strapi::query',
+  {
+    name: 'strapi::body',
+    config: { jsonLimit: '1mb', formLimit: '1mb', textLimit: '1mb' },
+  },
+  // Must follow strapi::body: it reads the `token` field of a JSON body.
+  'global::legacy-token',
+  'strapi::session',
+  'strapi::favicon',
+  'strapi::public',
+];
+
+export default config;

@@ -1,0 +1,64 @@
+import { factories, type Core } from '@strapi/strapi';
+import type { Context } from 'koa';
+import { bodyOf, pageOf, text } from '../../../lib/input';
+import { entityRef } from '../../../lib/refs';
+import { requireViewer, validateQuery, viewerId } from '../../../lib/request';
+import type postService from '../services/post';
+
+type PostService = ReturnType<typeof postService>;
+const POST = 'api::post.post';
+
+/** Thin controllers: parse and validate the request, call the post service, shape the answer. */
+export default factories.createCoreController(POST, ({ strapi }: { strapi: Core.Strapi }) => {
+  const service = () => strapi.service(POST) as unknown as PostService;
+  const caller = (ctx: Context) => {
+    requireViewer(ctx);
+    const user = ctx.state.user as { id: number; documentId: string };
+    return { id: user.id, documentId: user.documentId };
+  };
+  const ref = (ctx: Context) => entityRef(String(ctx.params.id));
+
+  return {
+    async create(ctx: Context) {
+      const author = caller(ctx);
+      const body = bodyOf(ctx.request.body);
+      const title = text(body, 'title', { min: 1, max: 200, required: true });
+      const description = text(body, 'description', { min: 0, max: 10_000, required: false });
+      ctx.status = 201;
+      ctx.body = { data: await service().createPost(author, { title, description }), meta: {} };
+    },
+
+    async findOne(ctx: Context) {
+      await validateQuery(strapi, ctx, POST);
+      ctx.body = { data: await service().view(ref(ctx), viewerId(ctx)), meta: {} };
+    },
+
+    async delete(ctx: Context) {
+      const { id } = caller(ctx);
+      ctx.body = { data: await service().remove(ref(ctx), id), meta: {} };
+    },
+
+    async like(ctx: Context) {
+      ctx.body = { data: await service().like(ref(ctx), caller(ctx).id), meta: {} };
+    },
+
+    async unlike(ctx: Context) {
+      ctx.body = { data: await service().unlike(ref(ctx), caller(ctx).id), meta: {} };
+    },
+
+    async comment(ctx: Context) {
+      const author = caller(ctx);
+      const body = bodyOf(ctx.request.body);
+      const content = text(body, 'content', { min: 1, max: 5_000, required: true }, 'comment');
+      ctx.status = 201;
+      ctx.body = { data: await service().addComment(ref(ctx), author, content), meta: {} };
+    },
+
+    async allPosts(ctx: Context) {
+      const userId = requireViewer(ctx);
+      await validateQuery(strapi, ctx, POST);
+      const { data, pagination } = await service().listOwn(userId, pageOf(ctx.query as Record<string, unknown>));
+      ctx.body = { data, meta: { pagination } };
+    },
+  };
+});

@@ -1,0 +1,159 @@
+import { factories, type Core } from '@strapi/strapi';
+import { errors } from '@strapi/utils';
+import type { Knex } from 'knex';
+import type { Page } from '../../../lib/input';
+import { loadPostViews, toCommentView } from '../../../lib/post-views';
+import type { Ref } from '../../../lib/refs';
+import { isForeignKeyViolation, tables, toCount } from '../../../lib/tables';
+import { AUTHOR_FIELDS, type CommentView, type PostView } from '../../../lib/views';
+
+const { NotFoundError, ForbiddenError } = errors;
+
+type Caller = { id: number; documentId: string };
+type PostKey = { id: number; documentId: string };
+export type LikeState = PostKey & { likes: number; likedByMe: boolean };
+export type PostPage = {
+  data: PostView[];
+  pagination: { page: number; pageSize: number; pageCount: number; total: number };
+};
+
+const notFound = (): never => {
+  throw new NotFoundError('Post not found');
+};
+
+export default factories.createCoreService('api::post.post', ({ strapi }: { strapi: Core.Strapi }) => {
+  const knex = (): Knex => strapi.db.connection;
+  const isPostgres = () => strapi.db.dialect.client === 'postgres';
+
+  /**
+   * The post's key, optionally row-locked (PostgreSQL; SQLite serialises writers anyway). Deleting
+   * takes FOR UPDATE and commenting FOR SHARE, so a comment can never be written to a post that a
+   * concurrent delete has already emptied of comments.
+   */
+  const findKey = async (db: Knex | Knex.Transaction, ref: Ref, lock?: 'share' | 'update'): Promise<PostKey | null> => {
+    if (!ref || 'email' in ref) return null;
+    const t = tables(strapi);
+    const query = db(t.posts)
+      .select('id', 'document_id')
+      .where('id' in ref ? { id: ref.id } : { document_id: ref.documentId })
+      .first();
+    if (lock && isPostgres()) (lock === 'update' ? query.forUpdate() : query.forShare());
+    const row = (await query) as { id: number; document_id: string } | undefined;
+    return row ? { id: Number(row.id), documentId: row.document_id } : null;
+  };
+
+  const requireKey = async (db: Knex | Knex.Transaction, ref: Ref, lock?: 'share' | 'update'): Promise<PostKey> =>
+    (await findKey(db, ref, lock)) ?? notFound();
+
+  const likeCount = async (db: Knex | Knex.Transaction, postId: number): Promise<number> => {
+    const t = tables(strapi);
+    const row = await db(t.likes.table).count('* as count').where(t.likes.owner, postId).first();
+    return toCount(row?.count);
+  };
+
+  const viewOf = async (postId: number, viewerId?: number): Promise<PostView> => {
+    const [view] = await loadPostViews(strapi, [postId], viewerId);
+    return view ?? notFound();
+  };
+
+  return {
+    async view(ref: Ref, viewerId?: number): Promise<PostView> {
+      const key = await requireKey(knex(), ref);
+      return viewOf(key.id, viewerId);
+    },
+
+    async createPost(author: Caller, input: { title: string; description: string }): Promise<PostView> {
+      const created = await strapi.documents('api::post.post').create({
+        data: { title: input.title, description: input.description, author: author.documentId },
+      });
+      return viewOf(created.id as number, author.id);
+    },
+
+    /** Only the author deletes; comments go in the same transaction, likes by cascade. */
+    async remove(ref: Ref, callerId: number): Promise<PostKey> {
+      const t = tables(strapi);
+      return strapi.db.transaction(async ({ trx }) => {
+        const key = await requireKey(trx, ref, 'update');
+        const author = await trx(t.postAuthor.table).select(t.postAuthor.target).where(t.postAuthor.owner, key.id).first();
+        if (!author || Number(author[t.postAuthor.target]) !== callerId) {
+          throw new ForbiddenError('Only the author can delete this post');
+        }
+        // One statement for all comments: a popular post may have thousands.
+        await trx(t.comments)
+          .whereIn('id', trx(t.commentPost.table).select(t.commentPost.owner).where(t.commentPost.target, key.id))
+          .delete();
+        await strapi.documents('api::post.post').delete({ documentId: key.documentId });
+        return key;
+      });
+    },
+
+    /**
+     * One INSERT that ignores a duplicate: the UNIQUE (post, user) index decides, so concurrent
+     * likes by one user leave one row. The foreign key refuses a like on a post deleted meanwhile.
+     */
+    async like(ref: Ref, userId: number): Promise<LikeState> {
+      const t = tables(strapi);
+      const key = await requireKey(knex(), ref);
+      try {
+        await knex()(t.likes.table)
+          .insert({ [t.likes.owner]: key.id, [t.likes.target]: userId })
+          .onConflict([t.likes.owner, t.likes.target])
+          .ignore();
+      } catch (error) {
+        if (isForeignKeyViolation(error)) notFound();
+        throw error;
+      }
+      return { ...key, likes: await likeCount(knex(), key.id), likedByMe: true };
+    },
+
+    async unlike(ref: Ref, userId: number): Promise<LikeState> {
+      const t = tables(strapi);
+      const key = await requireKey(knex(), ref);
+      await knex()(t.likes.table).where({ [t.likes.owner]: key.id, [t.likes.target]: userId }).delete();
+      return { ...key, likes: await likeCount(knex(), key.id), likedByMe: false };
+    },
+
+    async addComment(ref: Ref, author: Caller, content: string): Promise<CommentView> {
+      const id = await strapi.db.transaction(async ({ trx }) => {
+        const key = await requireKey(trx, ref, 'share');
+        try {
+          const created = await strapi.documents('api::comment.comment').create({
+            data: { content, author: author.documentId, post: key.documentId },
+          });
+          return created.id as number;
+        } catch (error) {
+          if (isForeignKeyViolation(error)) notFound();
+          throw error;
+        }
+      });
+      const row = await strapi.db.query('api::comment.comment').findOne({
+        where: { id },
+        select: ['id', 'documentId', 'content', 'createdAt'],
+        populate: { author: { select: [...AUTHOR_FIELDS] } },
+      });
+      return toCommentView(row as Parameters<typeof toCommentView>[0]);
+    },
+
+    /** The caller's own posts, newest first, ties by highest id. */
+    async listOwn(userId: number, { page, pageSize }: Page): Promise<PostPage> {
+      const t = tables(strapi);
+      const db = knex();
+      const [totalRow, idRows] = await Promise.all([
+        db(t.postAuthor.table).count('* as count').where(t.postAuthor.target, userId).first(),
+        db(`${t.posts} as p`)
+          .join(`${t.postAuthor.table} as a`, `a.${t.postAuthor.owner}`, 'p.id')
+          .where(`a.${t.postAuthor.target}`, userId)
+          .orderBy([
+            { column: 'p.created_at', order: 'desc' },
+            { column: 'p.id', order: 'desc' },
+          ])
+          .limit(pageSize)
+          .offset((page - 1) * pageSize)
+          .select('p.id'),
+      ]);
+      const total = toCount(totalRow?.count);
+      const data = await loadPostViews(strapi, (idRows as Array<{ id: unknown }>).map((row) => Number(row.id)), userId);
+      return { data, pagination: { page, pageSize, pageCount: Math.ceil(total / pageSize), total } };
+    },
+  };
+});

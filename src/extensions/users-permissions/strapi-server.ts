@@ -1,0 +1,35 @@
+/**
+ * Adds the social fields to the users-permissions user. The plugin's own attributes are spread,
+ * not repeated: a `content-types/user/schema.json` here would replace all of them.
+ */
+type Attributes = Record<string, Record<string, unknown>>;
+type UsersPermissionsPlugin = {
+  contentTypes: { user: { schema: { attributes: Attributes } } };
+};
+
+const socialAttributes: Attributes = {
+  name: { type: 'string', maxLength: 100 },
+  // `following` owns the self-relation: its join table holds one row per (follower, followed)
+  // pair, and the UNIQUE index Strapi puts on every join table makes a follow unique.
+  following: {
+    type: 'relation',
+    relation: 'manyToMany',
+    target: 'plugin::users-permissions.user',
+    inversedBy: 'followers',
+  },
+  followers: {
+    type: 'relation',
+    relation: 'manyToMany',
+    target: 'plugin::users-permissions.user',
+    mappedBy: 'following',
+  },
+  posts: { type: 'relation', relation: 'oneToMany', target: 'api::post.post', mappedBy: 'author' },
+  comments: { type: 'relation', relation: 'oneToMany', target: 'api::comment.comment', mappedBy: 'author' },
+  likedPosts: { type: 'relation', relation: 'manyToMany', target: 'api::post.post', mappedBy: 'likedBy' },
+};
+
+export default (plugin: UsersPermissionsPlugin): UsersPermissionsPlugin => {
+  const { schema } = plugin.contentTypes.user;
+  schema.attributes = { ...schema.attributes, ...socialAttributes };
+  return plugin;
+};

@@ -1,0 +1,57 @@
+import type { Core } from '@strapi/strapi';
+
+/**
+ * Table and column names of the relations the hot paths touch with knex, read from Strapi's own
+ * metadata rather than hard-coded, so a rename in a schema cannot silently desynchronise them.
+ */
+type JoinTable = { name: string; joinColumn: { name: string }; inverseJoinColumn: { name: string } };
+type Link = { table: string; owner: string; target: string };
+
+export type Tables = {
+  posts: string;
+  comments: string;
+  users: string;
+  /** (post, user): one row per like. */
+  likes: Link;
+  /** (follower, followed): one row per follow. */
+  follows: Link;
+  /** (post, author). */
+  postAuthor: Link;
+  /** (comment, post). */
+  commentPost: Link;
+};
+
+function link(strapi: Core.Strapi, uid: string, attribute: string): Link {
+  const meta = strapi.db.metadata.get(uid as never) as unknown as {
+    attributes: Record<string, { joinTable?: JoinTable }>;
+  };
+  const joinTable = meta.attributes[attribute]?.joinTable;
+  if (!joinTable) throw new Error(`${uid}.${attribute} has no join table`);
+  return { table: joinTable.name, owner: joinTable.joinColumn.name, target: joinTable.inverseJoinColumn.name };
+}
+
+let cached: Tables | undefined;
+
+export function tables(strapi: Core.Strapi): Tables {
+  if (cached) return cached;
+  const tableOf = (uid: string) => (strapi.db.metadata.get(uid as never) as unknown as { tableName: string }).tableName;
+  cached = {
+    posts: tableOf('api::post.post'),
+    comments: tableOf('api::comment.comment'),
+    users: tableOf('plugin::users-permissions.user'),
+    likes: link(strapi, 'api::post.post', 'likedBy'),
+    follows: link(strapi, 'plugin::users-permissions.user', 'following'),
+    postAuthor: link(strapi, 'api::post.post', 'author'),
+    commentPost: link(strapi, 'api::comment.comment', 'post'),
+  };
+  return cached;
+}
+
+/** A COUNT(*) result as a number: pg returns bigint counts as strings. */
+export const toCount = (value: unknown): number => Number(value ?? 0);
+
+/** Whether a database error is a foreign-key violation (the referenced row is gone). */
+export function isForeignKeyViolation(error: unknown): boolean {
+  const e = error as { code?: string; message?: string } | null;
+  return e?.code === '23503' || e?.code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
+}

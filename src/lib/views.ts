@@ -1,0 +1,57 @@
+/** The shapes the API answers with (see docs/API.md). Every field is listed: nothing else leaks. */
+export type Author = { id: number; documentId: string; username: string; name: string | null };
+
+export type CommentView = {
+  id: number;
+  documentId: string;
+  content: string;
+  createdAt: string;
+  author: Author | null;
+};
+
+export type PostView = {
+  id: number;
+  documentId: string;
+  title: string;
+  description: string;
+  createdAt: string;
+  updatedAt: string;
+  author: Author | null;
+  likes: number;
+  likedByMe: boolean;
+  commentsCount: number;
+  comments: CommentView[];
+};
+
+export type Counts = { followers: number; following: number; posts: number };
+
+export type OwnProfile = {
+  id: number;
+  documentId: string;
+  username: string;
+  name: string | null;
+  email: string;
+} & Counts;
+
+export type PublicProfile = {
+  id: number;
+  documentId: string;
+  username: string;
+  name: string | null;
+} & Counts & { followedByMe: boolean };
+
+export const AUTHOR_FIELDS = ['id', 'documentId', 'username', 'name'] as const;
+
+type AuthorRow = { id: number; documentId: string; username: string; name?: string | null } | null | undefined;
+
+export function toAuthor(row: AuthorRow): Author | null {
+  if (!row) return null;
+  return { id: row.id, documentId: row.documentId, username: row.username, name: row.name ?? null };
+}
+
+/** Dates from the query engine may be Date objects or strings depending on the dialect. */
+export function iso(value: unknown): string {
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'number') return new Date(value).toISOString();
+  return String(value);
+}
