@@ -1,0 +1,19 @@
+import type { Core } from '@strapi/strapi';
+import { formats, winston } from '@strapi/logger';
+
+/**
+ * LOG_LEVEL (default `http`: requests and up) and LOG_FORMAT: `pretty` (default, for people) or
+ * `json` (one JSON object a line with a timestamp, for log collectors in production).
+ */
+const config = ({ env }: Core.Config.Shared.ConfigParams) => ({
+  level: env('LOG_LEVEL', 'http'),
+  format:
+    env('LOG_FORMAT', 'pretty') === 'json'
+      ? winston.format.combine(winston.format.timestamp(), winston.format.errors({ stack: true }), winston.format.json())
+      : formats.prettyPrint({ timestamps: 'YYYY-MM-DD HH:mm:ss.SSS' }),
+  transports: [new winston.transports.Console()],
+  // No check for newer Strapi releases at start-up: versions are pinned and upgraded on purpose.
+  updates: { enabled: false },
+});
+
+export default config;
