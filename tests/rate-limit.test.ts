@@ -1,0 +1,42 @@
+import type { Core } from '@strapi/strapi';
+import { expectError } from './helpers/assertions';
+import { createUser, uniq } from './helpers/fixtures';
+import { api, setupStrapi, teardownStrapi } from './helpers/strapi';
+
+let strapi: Core.Strapi;
+let http: ReturnType<typeof api>;
+
+const MAX = 3;
+
+beforeAll(async () => {
+  strapi = await setupStrapi();
+  http = api(strapi);
+  // The suite runs with RATE_LIMIT_ENABLED=false; this file turns it on with a small budget.
+  strapi.config.set('plugin::users-permissions.ratelimit', { enabled: true, interval: 60_000, max: MAX });
+});
+afterAll(teardownStrapi);
+
+const login = (email: string, password = 'wrong-password') => http.post('/users/login').send({ email, password });
+
+describe('POST /users/login is rate-limited', () => {
+  it('per IP and email: the attempt after the budget is a 429, even with the right password', async () => {
+    const u = await createUser(strapi);
+    for (let i = 0; i < MAX; i++) expect((await login(u.email)).status).toBe(400);
+    expectError(await login(u.email, u.password), 429, 'RateLimitError');
+  });
+
+  it('per IP: cycling through emails does not escape the limit', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < MAX * 3 + 2; i++) statuses.push((await login(`${uniq('spray')}@example.com`)).status);
+    expect(statuses).toContain(429);
+    expect(statuses.filter((s) => s === 400).length).toBeLessThanOrEqual(MAX * 3);
+  });
+
+  it('the plugin’s /auth/local is limited too', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < MAX + 1; i++) {
+      statuses.push((await http.post('/auth/local').send({ identifier: `${uniq('x')}@example.com`, password: 'nope-nope' })).status);
+    }
+    expect(statuses[statuses.length - 1]).toBe(429);
+  });
+});
