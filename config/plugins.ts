@@ -1,10 +1,9 @@
 import type { Core } from '@strapi/strapi';
-import { requireSecret } from '../src/utils/secrets';
 
 const config = ({ env }: Core.Config.Shared.ConfigParams): Core.Config.Plugin => ({
   'users-permissions': {
     config: {
-      jwtSecret: requireSecret('JWT_SECRET'),
+      jwtSecret: env('JWT_SECRET', ''),
       // One long-lived JWT, returned by login and kept by clients as their bearer token.
       jwtManagement: 'legacy-support',
       jwt: { expiresIn: env('JWT_EXPIRES_IN', '7d') },

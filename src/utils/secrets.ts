@@ -1,31 +1,41 @@
 /**
- * Reads a secret from the environment. There are no fallbacks: in development `.env` is created
- * with random values by `scripts/ensure-env.mjs`; in production a missing or placeholder value
- * stops the start-up with a message naming the variable.
+ * The secrets Strapi needs. Config files read them with no fallback; in development `.env` is
+ * created with random values by `scripts/ensure-env.mjs`. In production, `register()` refuses
+ * to start when one is missing or still a placeholder, naming the variable. (The check is not in
+ * the config files because `strapi build` loads them too, and a build has no secrets.)
  */
-const PLACEHOLDERS = new Set(['', 'tobemodified', 'changeme', 'change-me', 'secret', 'replace-me']);
+export const SECRET_VARIABLES = [
+  'APP_KEYS',
+  'API_TOKEN_SALT',
+  'ADMIN_JWT_SECRET',
+  'TRANSFER_TOKEN_SALT',
+  'JWT_SECRET',
+  'ENCRYPTION_KEY',
+] as const;
+
+const PLACEHOLDERS = new Set(['tobemodified', 'changeme', 'change-me', 'secret', 'replace-me', 'undefined', 'null']);
 
 export function isPlaceholder(value: string): boolean {
-  return PLACEHOLDERS.has(value.trim().toLowerCase()) || /^tobemodified\d*$/i.test(value.trim());
+  const v = value.trim().toLowerCase();
+  return v === '' || PLACEHOLDERS.has(v) || /^tobemodified\d*$/.test(v);
 }
 
-export function requireSecret(name: string, env: NodeJS.ProcessEnv = process.env): string {
+/** What is wrong with one variable, or undefined. APP_KEYS is a list: every key is checked. */
+export function secretProblem(name: string, env: NodeJS.ProcessEnv): string | undefined {
   const value = env[name];
-  if (env.NODE_ENV === 'production' && (value === undefined || isPlaceholder(value))) {
+  if (value === undefined || value.trim() === '') return `${name} is missing`;
+  const parts = name === 'APP_KEYS' ? value.split(',') : [value];
+  if (parts.some(isPlaceholder)) return `${name} is a placeholder`;
+  return undefined;
+}
+
+export function assertProductionSecrets(env: NodeJS.ProcessEnv = process.env): void {
+  if (env.NODE_ENV !== 'production') return;
+  const problems = SECRET_VARIABLES.map((name) => secretProblem(name, env)).filter(Boolean);
+  if (problems.length > 0) {
     throw new Error(
-      `${name} is ${value === undefined || value.trim() === '' ? 'missing' : 'a placeholder'}: ` +
-        `set ${name} to a random secret before starting in production (see README, "Configuration").`
+      `Refusing to start in production: ${problems.join('; ')}. ` +
+        'Set each to a random secret, e.g. `openssl rand -base64 32` (see README, "Configuration").'
     );
   }
-  return value ?? '';
-}
-
-/** APP_KEYS is a comma-separated list; every key is checked. */
-export function requireSecretList(name: string, env: NodeJS.ProcessEnv = process.env): string[] {
-  const raw = requireSecret(name, env);
-  const keys = raw.split(',').map((key) => key.trim()).filter(Boolean);
-  if (env.NODE_ENV === 'production' && (keys.length === 0 || keys.some(isPlaceholder))) {
-    throw new Error(`${name} holds a placeholder: set every key of ${name} to a random secret.`);
-  }
-  return keys;
 }
