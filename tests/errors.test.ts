@@ -17,7 +17,7 @@ describe('malformed requests get a 4xx in the error envelope', () => {
     const a = await createUser(strapi);
     for (const body of ['{"title": ', 'not json at all', '{"a":1}}']) {
       const res = await http.post('/posts', a.jwt).set('Content-Type', 'application/json').send(body);
-      expectError(res, 400);
+      expectError(res, 400, 'ValidationError');
     }
   });
 
@@ -27,7 +27,7 @@ describe('malformed requests get a 4xx in the error envelope', () => {
       .post('/posts', a.jwt)
       .set('Content-Type', 'application/json')
       .send(JSON.stringify({ title: 't', description: 'x'.repeat(1_100_000) }));
-    expectError(res, 413);
+    expectError(res, 413, 'PayloadTooLargeError');
   });
 
   it('deeply nested JSON is refused without a 5xx', async () => {
@@ -48,5 +48,36 @@ describe('malformed requests get a 4xx in the error envelope', () => {
   it('an unknown route is a 404, not a 5xx', async () => {
     const res = await http.get('/nothing/here');
     expect(res.status).toBe(404);
+  });
+});
+
+describe('no route takes filters or sorts on private fields', () => {
+  it('every custom route answers 400 to filters[password] and sort=resetPasswordToken', async () => {
+    const a = await createUser(strapi);
+    const b = await createUser(strapi);
+    const post = await createPost(strapi, a);
+    const routes: Array<[string, string]> = [
+      ['post', '/users/login'],
+      ['get', '/users/users'],
+      ['get', `/users/${b.email}`],
+      ['post', `/users/follow/${b.id}`],
+      ['post', `/users/unfollow/${b.id}`],
+      ['post', '/posts'],
+      ['get', `/posts/${post.documentId}`],
+      ['get', '/posts/all_posts'],
+      ['post', `/posts/like/${post.documentId}`],
+      ['post', `/posts/unlike/${post.documentId}`],
+      ['post', `/posts/comment/${post.documentId}`],
+      ['delete', `/posts/${post.documentId}`],
+    ];
+    for (const query of ['filters[password][$startsWith]=$2a', 'sort=resetPasswordToken', 'filters[author][confirmationToken][$null]=false']) {
+      for (const [method, path] of routes) {
+        const res = await (http[method as 'get' | 'post' | 'delete'](`${path}?${query}`, a.jwt) as ReturnType<typeof http.get>).send(
+          method === 'post' ? { title: 't', content: 'c', email: a.email, password: a.password } : undefined
+        );
+        expect([method, path, query, res.status]).toEqual([method, path, query, 400]);
+      }
+    }
+    expect((await http.get(`/posts/${post.documentId}`)).status).toBe(200);
   });
 });

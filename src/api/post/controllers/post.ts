@@ -17,9 +17,13 @@ export default factories.createCoreController(POST, ({ strapi }: { strapi: Core.
     return { id: user.id, documentId: user.documentId };
   };
   const ref = (ctx: Context) => entityRef(String(ctx.params.id));
+  // Every action runs Strapi's query validation, even where the query is unused, so no route
+  // accepts filters or sorts on private fields.
+  const checkQuery = (ctx: Context) => validateQuery(strapi, ctx, POST);
 
   return {
     async create(ctx: Context) {
+      await checkQuery(ctx);
       const author = caller(ctx);
       const body = bodyOf(ctx.request.body);
       const title = text(body, 'title', { min: 1, max: 200, required: true });
@@ -29,24 +33,28 @@ export default factories.createCoreController(POST, ({ strapi }: { strapi: Core.
     },
 
     async findOne(ctx: Context) {
-      await validateQuery(strapi, ctx, POST);
+      await checkQuery(ctx);
       ctx.body = { data: await service().view(ref(ctx), viewerId(ctx)), meta: {} };
     },
 
     async delete(ctx: Context) {
+      await checkQuery(ctx);
       const { id } = caller(ctx);
       ctx.body = { data: await service().remove(ref(ctx), id), meta: {} };
     },
 
     async like(ctx: Context) {
+      await checkQuery(ctx);
       ctx.body = { data: await service().like(ref(ctx), caller(ctx).id), meta: {} };
     },
 
     async unlike(ctx: Context) {
+      await checkQuery(ctx);
       ctx.body = { data: await service().unlike(ref(ctx), caller(ctx).id), meta: {} };
     },
 
     async comment(ctx: Context) {
+      await checkQuery(ctx);
       const author = caller(ctx);
       const body = bodyOf(ctx.request.body);
       const content = text(body, 'content', { min: 1, max: 5_000, required: true }, 'comment');
@@ -56,7 +64,7 @@ export default factories.createCoreController(POST, ({ strapi }: { strapi: Core.
 
     async allPosts(ctx: Context) {
       const userId = requireViewer(ctx);
-      await validateQuery(strapi, ctx, POST);
+      await checkQuery(ctx);
       const { data, pagination } = await service().listOwn(userId, pageOf(ctx.query as Record<string, unknown>));
       ctx.body = { data, meta: { pagination } };
     },

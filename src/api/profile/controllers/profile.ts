@@ -11,6 +11,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   return {
     async login(ctx: Context) {
+      await validateQuery(strapi, ctx, USER);
       const body = bodyOf(ctx.request.body);
       const email = text(body, 'email', { min: 1, max: 320, required: true }, 'identifier');
       const password = text(body, 'password', { min: 1, max: 1000, required: true });
@@ -28,10 +29,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     async follow(ctx: Context) {
+      await validateQuery(strapi, ctx, USER);
       ctx.body = await service().follow(requireViewer(ctx), userRef(String(ctx.params.id)));
     },
 
     async unfollow(ctx: Context) {
+      await validateQuery(strapi, ctx, USER);
       ctx.body = await service().unfollow(requireViewer(ctx), userRef(String(ctx.params.id)));
     },
   };
