@@ -1,14 +1,26 @@
 import type { Core } from '@strapi/strapi';
 import { seedDefaultPermissions } from './bootstrap/permissions';
+import { installGracefulShutdown } from './lifecycle/graceful-shutdown';
+import { acquireStartupLock, type Release } from './lifecycle/startup-lock';
 import { assertProductionSecrets } from './utils/secrets';
 
+let releaseStartupLock: Release | undefined;
+
 export default {
-  register(_: { strapi: Core.Strapi }) {
+  async register({ strapi }: { strapi: Core.Strapi }) {
     // Runs before any plugin's bootstrap, so a bad secret is named before anything uses it.
     assertProductionSecrets();
+    // Held until the end of bootstrap(): schema sync and first-boot seeding never race.
+    releaseStartupLock = await acquireStartupLock(strapi);
   },
 
   async bootstrap({ strapi }: { strapi: Core.Strapi }) {
-    await seedDefaultPermissions(strapi);
+    try {
+      await seedDefaultPermissions(strapi);
+    } finally {
+      await releaseStartupLock?.();
+      releaseStartupLock = undefined;
+    }
+    installGracefulShutdown(strapi, Number(process.env.SHUTDOWN_TIMEOUT_MS ?? 25_000));
   },
 };

@@ -1,0 +1,48 @@
+import type { Server } from 'node:http';
+import type { Core } from '@strapi/strapi';
+
+/**
+ * Strapi's own SIGTERM handler destroys every open connection at once, cutting requests in
+ * flight. This one drains instead: stop accepting connections, let requests in flight finish
+ * (answering them with `Connection: close`), close idle keep-alive sockets, and only then
+ * destroy Strapi, which closes the database pool. After SHUTDOWN_TIMEOUT_MS it stops anyway.
+ */
+export function installGracefulShutdown(strapi: Core.Strapi, timeoutMs: number): void {
+  const server = strapi.server.httpServer as unknown as Server;
+  let inFlight = 0;
+  let draining = false;
+
+  server.on('request', (_req, res) => {
+    inFlight += 1;
+    if (draining) res.setHeader('Connection', 'close');
+    res.on('close', () => {
+      inFlight -= 1;
+    });
+  });
+
+  const drain = async (signal: NodeJS.Signals) => {
+    if (draining) return;
+    draining = true;
+    strapi.log.info(`${signal} received: draining ${inFlight} request(s) in flight, then shutting down.`);
+    server.close();
+    const deadline = Date.now() + timeoutMs;
+    while (inFlight > 0 && Date.now() < deadline) {
+      server.closeIdleConnections();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    if (inFlight > 0) strapi.log.warn(`Shutdown timeout: ${inFlight} request(s) still in flight are cut.`);
+    await strapi.destroy();
+    process.exit(0);
+  };
+
+  // Replace Strapi's immediate-destroy handlers (registered by createStrapi) with the drain.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.removeAllListeners(signal);
+    process.on(signal, () => {
+      drain(signal).catch((error: unknown) => {
+        strapi.log.error(error);
+        process.exit(1);
+      });
+    });
+  }
+}
