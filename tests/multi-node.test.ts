@@ -1,0 +1,174 @@
+import { Client } from 'pg';
+import { isPostgres, pgAdminConfig } from './helpers/env';
+import { startNode, stopNode, waitHealthy, type AppNode } from './helpers/node-process';
+import { roundRobinProxy } from './helpers/round-robin-proxy';
+
+/**
+ * Two app processes on one fresh PostgreSQL database, started at the same moment, behind a
+ * round-robin proxy. PostgreSQL only: SQLite is a single-node database.
+ */
+const describePg = isPostgres() ? describe : describe.skip;
+jest.setTimeout(240_000);
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+async function call(base: string, method: string, path: string, token?: string, body?: unknown) {
+  const headers: Record<string, string> = {};
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(`${base}/api${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : null) as Json };
+}
+
+describePg('two nodes on one PostgreSQL', () => {
+  const database = `social_nodes_${process.pid}_${Date.now()}`;
+  let nodes: AppNode[] = [];
+  let proxy: Awaited<ReturnType<typeof roundRobinProxy>>;
+
+  beforeAll(async () => {
+    const admin = new Client(pgAdminConfig());
+    await admin.connect();
+    await admin.query(`CREATE DATABASE "${database}"`);
+    await admin.end();
+    const env = { DATABASE_CLIENT: 'postgres', DATABASE_NAME: database, RATE_LIMIT_ENABLED: 'false', SERVE_ADMIN_PANEL: 'false' };
+    // Started together on an empty database: schema sync and seeding would race without the lock.
+    nodes = await Promise.all([startNode(env), startNode(env)]);
+    await Promise.all(nodes.map((node) => waitHealthy(node)));
+    proxy = await roundRobinProxy(nodes.map((node) => node.url));
+  });
+
+  afterAll(async () => {
+    await proxy?.close();
+    await Promise.all(nodes.map(stopNode));
+    const admin = new Client(pgAdminConfig());
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+    await admin.end();
+  });
+
+  const db = async <T>(work: (client: Client) => Promise<T>): Promise<T> => {
+    const client = new Client({ ...pgAdminConfig(), database });
+    await client.connect();
+    try {
+      return await work(client);
+    } finally {
+      await client.end();
+    }
+  };
+
+  it('both started on the fresh database without duplicating seeded rows', async () => {
+    const duplicates = await db((c) =>
+      c.query(`SELECT p.action, l.role_id, count(*) FROM up_permissions p
+               JOIN up_permissions_role_lnk l ON l.permission_id = p.id
+               GROUP BY p.action, l.role_id HAVING count(*) > 1`)
+    );
+    expect(duplicates.rows).toEqual([]);
+    const roles = await db((c) => c.query(`SELECT type, count(*)::int AS n FROM up_roles GROUP BY type`));
+    for (const row of roles.rows) expect(row.n).toBe(1);
+  });
+
+  it('a token issued by one node is accepted by the other', async () => {
+    const username = `node${Date.now()}`;
+    const reg = await call(nodes[0].url, 'POST', '/auth/local/register', undefined, {
+      username,
+      email: `${username}@example.com`,
+      password: 'Str0ng-Passw0rd!',
+    });
+    expect(reg.status).toBe(200);
+    const login = await call(nodes[0].url, 'POST', '/users/login', undefined, { email: `${username}@example.com`, password: 'Str0ng-Passw0rd!' });
+    expect((await call(nodes[1].url, 'GET', '/users/users', login.body.jwt)).status).toBe(200);
+  });
+
+  it('concurrent likes, follows and comments over both nodes give exact counts', async () => {
+    const users = await Promise.all(
+      Array.from({ length: 12 }, async (_, i) => {
+        const username = `load${i}x${Date.now()}`;
+        const res = await call(proxy.url, 'POST', '/auth/local/register', undefined, {
+          username,
+          email: `${username}@example.com`,
+          password: 'Str0ng-Passw0rd!',
+        });
+        expect(res.status).toBe(200);
+        return { jwt: res.body.jwt as string, id: res.body.user.id as number };
+      })
+    );
+    const [author, ...fans] = users;
+    const post = (await call(proxy.url, 'POST', '/posts', author.jwt, { title: 'viral', description: 'd' })).body.data;
+    const before = [...proxy.hits];
+    const results = await Promise.all(
+      fans.flatMap((fan, i) => [
+        call(proxy.url, 'POST', `/posts/like/${post.documentId}`, fan.jwt),
+        call(proxy.url, 'POST', `/posts/like/${post.id}`, fan.jwt),
+        call(proxy.url, 'POST', `/users/follow/${author.id}`, fan.jwt),
+        call(proxy.url, 'GET', `/users/follow/${author.id}`, fan.jwt),
+        call(proxy.url, 'POST', `/posts/comment/${post.documentId}`, fan.jwt, { content: `comment ${i}` }),
+      ])
+    );
+    expect(results.filter((r) => r.status >= 300)).toEqual([]);
+    // Both nodes served part of the load.
+    expect(proxy.hits[0] - before[0]).toBeGreaterThan(10);
+    expect(proxy.hits[1] - before[1]).toBeGreaterThan(10);
+
+    const read = await call(proxy.url, 'GET', `/posts/${post.documentId}`);
+    expect(read.body.data).toMatchObject({ likes: fans.length, commentsCount: fans.length });
+    const me = await call(proxy.url, 'GET', '/users/users', author.jwt);
+    expect(me.body.followers).toBe(fans.length);
+    const rows = await db((c) => c.query('SELECT count(*)::int AS n FROM posts_liked_by_lnk WHERE post_id = $1', [post.id]));
+    expect(rows.rows[0].n).toBe(fans.length);
+  });
+
+  it('an administrator’s permission change applies on the other node at its next request', async () => {
+    const username = `perm${Date.now()}`;
+    const reg = await call(nodes[0].url, 'POST', '/auth/local/register', undefined, {
+      username,
+      email: `${username}@example.com`,
+      password: 'Str0ng-Passw0rd!',
+    });
+    const token = reg.body.jwt as string;
+    const post = (await call(nodes[0].url, 'POST', '/posts', token, { title: 't' })).body.data;
+    expect((await call(nodes[1].url, 'POST', `/posts/like/${post.id}`, token)).status).toBe(200);
+
+    // What Settings → Users & Permissions → Roles does when a box is unticked: delete the row.
+    const removed = await db((c) =>
+      c.query(`DELETE FROM up_permissions p USING up_permissions_role_lnk l, up_roles r
+               WHERE l.permission_id = p.id AND l.role_id = r.id AND r.type = 'authenticated'
+                 AND p.action = 'api::post.post.like' RETURNING p.id`)
+    );
+    expect(removed.rowCount).toBe(1);
+    // Permissions are read from the database on every request: no cache, so the bound is "next request".
+    expect((await call(nodes[1].url, 'POST', `/posts/like/${post.id}`, token)).status).toBe(403);
+    expect((await call(nodes[0].url, 'POST', `/posts/like/${post.id}`, token)).status).toBe(403);
+  });
+
+  it('SIGTERM drains requests in flight: none is cut, and the process exits 0', async () => {
+    const node = nodes[1];
+    const username = `drain${Date.now()}`;
+    const reg = await call(node.url, 'POST', '/auth/local/register', undefined, {
+      username,
+      email: `${username}@example.com`,
+      password: 'Str0ng-Passw0rd!',
+    });
+    const token = reg.body.jwt as string;
+    const inFlight = Array.from({ length: 40 }, (_, i) => call(node.url, 'POST', '/posts', token, { title: `drain ${i}` }));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    node.child.kill('SIGTERM');
+    const settled = await Promise.allSettled(inFlight);
+    const answered = settled.filter((s) => s.status === 'fulfilled').map((s) => (s as PromiseFulfilledResult<{ status: number }>).value.status);
+    // A request the server never accepted is refused; one it accepted must not be cut (reset).
+    const failures = settled
+      .filter((s): s is PromiseRejectedResult => s.status === 'rejected')
+      .map((s) => String((s.reason as { cause?: { code?: string } })?.cause?.code ?? s.reason));
+    expect(failures.filter((code) => code !== 'ECONNREFUSED')).toEqual([]);
+    // Requests the server had accepted are answered 201; none gets a 5xx.
+    expect(answered.filter((status) => status >= 500)).toEqual([]);
+    expect(answered.filter((status) => status === 201).length).toBeGreaterThan(0);
+    expect(await node.exited).toBe(0);
+    // Every acknowledged post exists.
+    const count = await db((c) =>
+      c.query(`SELECT count(*)::int AS n FROM posts p JOIN posts_author_lnk a ON a.post_id = p.id
+               JOIN up_users u ON u.id = a.user_id WHERE u.username = $1`, [username])
+    );
+    expect(count.rows[0].n).toBe(answered.filter((status) => status === 201).length);
+  });
+});
