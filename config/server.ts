@@ -8,7 +8,9 @@ const config = ({ env }: Core.Config.Shared.ConfigParams): Core.Config.Server =>
   url: env('PUBLIC_URL', ''),
   // Behind a reverse proxy, trust X-Forwarded-For/-Proto/-Host: client IPs (rate limits, logs)
   // and https detection then come from the proxy's headers.
-  proxy: { koa: env.bool('TRUST_PROXY', false) },
+  // Only the last PROXY_HOPS addresses of X-Forwarded-For are trusted (those our own proxies
+  // appended), so a client cannot pick its rate-limit key by sending the header itself.
+  proxy: { koa: env.bool('TRUST_PROXY', false), maxIpsCount: env.int('PROXY_HOPS', 1) },
 });
 
 export default config;

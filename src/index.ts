@@ -1,5 +1,8 @@
 import type { Core } from '@strapi/strapi';
+import { configureAdminViews } from './bootstrap/admin-views';
+import { seedModeratorRole } from './bootstrap/moderator-role';
 import { seedDefaultPermissions } from './bootstrap/permissions';
+import { subscribeReportLifecycles } from './bootstrap/report-lifecycles';
 import { installGracefulShutdown } from './lifecycle/graceful-shutdown';
 import { acquireStartupLock, type Release } from './lifecycle/startup-lock';
 import { assertProductionSecrets } from './utils/secrets';
@@ -17,10 +20,13 @@ export default {
   async bootstrap({ strapi }: { strapi: Core.Strapi }) {
     try {
       await seedDefaultPermissions(strapi);
+      await seedModeratorRole(strapi);
+      await configureAdminViews(strapi);
     } finally {
       await releaseStartupLock?.();
       releaseStartupLock = undefined;
     }
+    subscribeReportLifecycles(strapi);
     installGracefulShutdown(strapi, Number(process.env.SHUTDOWN_TIMEOUT_MS ?? 25_000));
   },
 };

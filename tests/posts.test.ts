@@ -31,6 +31,7 @@ describe('POST /posts', () => {
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
       author: { id: a.id, documentId: a.documentId, username: a.username, name: 'Dora' },
+      hidden: false,
       likes: 0,
       likedByMe: false,
       commentsCount: 0,

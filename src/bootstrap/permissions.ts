@@ -16,33 +16,46 @@ export const AUTHENTICATED_ACTIONS = [
   'api::post.post.unlike',
   'api::post.post.comment',
   'api::post.post.allPosts',
+  'api::post.post.report',
+  'api::comment.comment.report',
+  'api::comment.comment.delete',
 ];
 
-const FLAG = 'default-permissions-seeded';
+const KEY = 'default-permissions-seeded';
 
 /**
- * Grants the defaults once, on a fresh database, and remembers it in Strapi's store. Seeding on
- * every boot would re-tick boxes an administrator unticked in Users & Permissions → Roles.
+ * Grants each default once and remembers, in Strapi's store, which (role, action) pairs it has
+ * granted. A later boot grants only pairs it has never granted (routes added by an upgrade), so a
+ * box an administrator unticked in Users & Permissions → Roles stays unticked across restarts.
  */
 export async function seedDefaultPermissions(strapi: Core.Strapi): Promise<void> {
   const store = strapi.store({ type: 'plugin', name: 'social' });
-  if (await store.get({ key: FLAG })) return;
+  const seeded = new Set(((await store.get({ key: KEY })) as string[] | null) ?? []);
+  const granted: string[] = [];
 
   for (const [type, actions] of [
     ['public', PUBLIC_ACTIONS],
     ['authenticated', AUTHENTICATED_ACTIONS],
   ] as const) {
+    const pending = actions.filter((action) => !seeded.has(`${type}:${action}`));
+    if (pending.length === 0) continue;
     const role = await strapi.db.query('plugin::users-permissions.role').findOne({ where: { type } });
     if (!role) throw new Error(`The users-permissions role "${type}" is missing`);
     const existing = await strapi.db.query('plugin::users-permissions.permission').findMany({
-      where: { role: role.id, action: { $in: [...actions] } },
+      where: { role: role.id, action: { $in: pending } },
       select: ['action'],
     });
     const have = new Set(existing.map((permission: { action: string }) => permission.action));
-    for (const action of actions.filter((a) => !have.has(a))) {
-      await strapi.db.query('plugin::users-permissions.permission').create({ data: { action, role: role.id } });
+    for (const action of pending) {
+      if (!have.has(action)) {
+        await strapi.db.query('plugin::users-permissions.permission').create({ data: { action, role: role.id } });
+      }
+      seeded.add(`${type}:${action}`);
+      granted.push(`${type}:${action}`);
     }
   }
-  await store.set({ key: FLAG, value: true });
-  strapi.log.info('Granted the default API permissions (first boot).');
+  if (granted.length > 0) {
+    await store.set({ key: KEY, value: [...seeded].sort() });
+    strapi.log.info(`Granted ${granted.length} default API permission(s) not granted before.`);
+  }
 }

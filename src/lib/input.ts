@@ -64,3 +64,12 @@ export function pageOf(query: Record<string, unknown>): Page {
   const pageSize = Math.min(positiveInt(pagination.pageSize, 'pageSize') ?? DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
   return { page, pageSize };
 }
+
+/** One of a fixed list of strings, or a 400 naming the allowed values. */
+export function oneOf<T extends string>(body: Body, field: string, allowed: readonly T[]): T {
+  const value = body[field];
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    invalid(field, `${field} must be one of: ${allowed.join(', ')}`);
+  }
+  return value as T;
+}

@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import type { Knex } from 'knex';
-import { tables, toCount } from './tables';
+import { tables, toCount, type Tables } from './tables';
 import { AUTHOR_FIELDS, iso, toAuthor, type CommentView, type PostView } from './views';
 
 /** How many comments a post carries inline; `commentsCount` counts them all. */
@@ -11,6 +11,7 @@ type PostRow = {
   documentId: string;
   title: string;
   description: string | null;
+  hidden?: boolean | null;
   createdAt: unknown;
   updatedAt: unknown;
   author?: { id: number; documentId: string; username: string; name?: string | null } | null;
@@ -40,15 +41,15 @@ export async function loadPostViews(strapi: Core.Strapi, ids: number[], viewerId
   const [rows, likeCounts, commentCounts, likedByViewer, firstComments] = await Promise.all([
     strapi.db.query('api::post.post').findMany({
       where: { id: { $in: ids } },
-      select: ['id', 'documentId', 'title', 'description', 'createdAt', 'updatedAt'],
+      select: ['id', 'documentId', 'title', 'description', 'hidden', 'createdAt', 'updatedAt'],
       populate: { author: { select: [...AUTHOR_FIELDS] } },
     }) as Promise<PostRow[]>,
     knex(t.likes.table).select(`${t.likes.owner} as post`).count('* as count').whereIn(t.likes.owner, ids).groupBy(t.likes.owner),
-    knex(t.commentPost.table)
-      .select(`${t.commentPost.target} as post`)
+    visibleComments(knex, t)
+      .select(`l.${t.commentPost.target} as post`)
       .count('* as count')
-      .whereIn(t.commentPost.target, ids)
-      .groupBy(t.commentPost.target),
+      .whereIn(`l.${t.commentPost.target}`, ids)
+      .groupBy(`l.${t.commentPost.target}`),
     viewerId === undefined
       ? Promise.resolve([] as Array<{ post: number }>)
       : knex(t.likes.table).select(`${t.likes.owner} as post`).where(t.likes.target, viewerId).whereIn(t.likes.owner, ids),
@@ -72,6 +73,7 @@ export async function loadPostViews(strapi: Core.Strapi, ids: number[], viewerId
         createdAt: iso(row.createdAt),
         updatedAt: iso(row.updatedAt),
         author: toAuthor(row.author),
+        hidden: row.hidden === true,
         likes: likes.get(id) ?? 0,
         likedByMe: liked.has(id),
         commentsCount: commentsCount.get(id) ?? 0,
@@ -81,12 +83,18 @@ export async function loadPostViews(strapi: Core.Strapi, ids: number[], viewerId
   });
 }
 
+/** Comment links (`l`) joined to their comments (`c`), without the comments moderators hid. */
+function visibleComments(knex: Knex, t: Tables): Knex.QueryBuilder {
+  return knex(`${t.commentPost.table} as l`)
+    .join(`${t.comments} as c`, 'c.id', `l.${t.commentPost.owner}`)
+    .where((q) => q.where('c.hidden', false).orWhereNull('c.hidden'));
+}
+
 /** The first INLINE_COMMENTS comments of each post, oldest first, ties by lowest id. */
 async function loadFirstComments(strapi: Core.Strapi, postIds: number[]): Promise<Map<number, CommentView[]>> {
   const t = tables(strapi);
   const knex: Knex = strapi.db.connection;
-  const ranked = knex(`${t.commentPost.table} as l`)
-    .join(`${t.comments} as c`, 'c.id', `l.${t.commentPost.owner}`)
+  const ranked = visibleComments(knex, t)
     .whereIn(`l.${t.commentPost.target}`, postIds)
     .select(`c.id as id`, `l.${t.commentPost.target} as post`)
     .select(knex.raw(`row_number() over (partition by l.?? order by c.created_at asc, c.id asc) as rn`, [t.commentPost.target]));

@@ -19,6 +19,13 @@ export type Tables = {
   postAuthor: Link;
   /** (comment, post). */
   commentPost: Link;
+  /** (comment, author). */
+  commentAuthor: Link;
+  /** (report, post) and (report, comment). */
+  reportPost: Link;
+  reportComment: Link;
+  reportReporter: Link;
+  reports: string;
 };
 
 function link(strapi: Core.Strapi, uid: string, attribute: string): Link {
@@ -43,6 +50,11 @@ export function tables(strapi: Core.Strapi): Tables {
     follows: link(strapi, 'plugin::users-permissions.user', 'following'),
     postAuthor: link(strapi, 'api::post.post', 'author'),
     commentPost: link(strapi, 'api::comment.comment', 'post'),
+    commentAuthor: link(strapi, 'api::comment.comment', 'author'),
+    reportPost: link(strapi, 'api::report.report', 'post'),
+    reportComment: link(strapi, 'api::report.report', 'comment'),
+    reportReporter: link(strapi, 'api::report.report', 'reporter'),
+    reports: tableOf('api::report.report'),
   };
   return cached;
 }

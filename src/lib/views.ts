@@ -17,6 +17,8 @@ export type PostView = {
   createdAt: string;
   updatedAt: string;
   author: Author | null;
+  /** Set by moderators; a hidden post is shown only to its author. */
+  hidden: boolean;
   likes: number;
   likedByMe: boolean;
   commentsCount: number;

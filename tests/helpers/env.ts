@@ -13,6 +13,10 @@ export function applyTestEnv(): void {
     JWT_SECRET: 'test-jwt-secret',
     ENCRYPTION_KEY: 'test-encryption-key',
     RATE_LIMIT_ENABLED: process.env.RATE_LIMIT_ENABLED ?? 'false',
+    // Set explicitly so a developer's .env (which dotenv never lets override these) cannot point
+    // the tests at their own database.
+    DATABASE_CLIENT: process.env.DATABASE_CLIENT ?? 'sqlite',
+    DATABASE_URL: '',
     STRAPI_TELEMETRY_DISABLED: 'true',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     BROWSER: 'false',

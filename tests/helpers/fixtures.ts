@@ -40,7 +40,7 @@ export async function createPost(
   fields: Partial<{ title: string; description: string }> = {}
 ): Promise<{ id: number; documentId: string }> {
   const post = await strapi.documents('api::post.post').create({
-    data: { title: fields.title ?? uniq('title '), description: fields.description ?? 'a description', author: author.documentId },
+    data: { title: fields.title ?? uniq('title '), description: fields.description ?? 'a description', author: author.documentId, hidden: false },
   });
   return { id: post.id as number, documentId: post.documentId };
 }

@@ -19,7 +19,7 @@ export default async function globalSetup(): Promise<void> {
     await client.query(`CREATE DATABASE "${name}"`);
     await client.end();
     process.env.DATABASE_NAME = name;
-    delete process.env.DATABASE_URL;
+    process.env.DATABASE_URL = '';
   } else {
     const file = path.join(ROOT, '.tmp', `test-${process.pid}.db`);
     fs.mkdirSync(path.dirname(file), { recursive: true });

@@ -1,3 +1,34 @@
-import { factories } from '@strapi/strapi';
+import { factories, type Core } from '@strapi/strapi';
+import type { Context } from 'koa';
+import { entityRef } from '../../../lib/refs';
+import { reportInput } from '../../../lib/report-input';
+import { requireViewer, validateQuery } from '../../../lib/request';
+import type commentService from '../services/comment';
 
-export default factories.createCoreController('api::comment.comment');
+type CommentService = ReturnType<typeof commentService>;
+const COMMENT = 'api::comment.comment';
+
+export default factories.createCoreController(COMMENT, ({ strapi }: { strapi: Core.Strapi }) => {
+  const service = () => strapi.service(COMMENT) as unknown as CommentService;
+  const caller = (ctx: Context) => {
+    requireViewer(ctx);
+    const user = ctx.state.user as { id: number; documentId: string };
+    return { id: user.id, documentId: user.documentId };
+  };
+
+  return {
+    async delete(ctx: Context) {
+      await validateQuery(strapi, ctx, COMMENT);
+      ctx.body = { data: await service().remove(entityRef(String(ctx.params.id)), caller(ctx).id), meta: {} };
+    },
+
+    async report(ctx: Context) {
+      await validateQuery(strapi, ctx, COMMENT);
+      const reporter = caller(ctx);
+      const input = reportInput(ctx.request.body);
+      const { report, created } = await service().report(entityRef(String(ctx.params.id)), reporter, input);
+      ctx.status = created ? 201 : 200;
+      ctx.body = { data: report, meta: {} };
+    },
+  };
+});

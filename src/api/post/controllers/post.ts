@@ -2,6 +2,7 @@ import { factories, type Core } from '@strapi/strapi';
 import type { Context } from 'koa';
 import { bodyOf, pageOf, text } from '../../../lib/input';
 import { entityRef } from '../../../lib/refs';
+import { reportInput } from '../../../lib/report-input';
 import { requireViewer, validateQuery, viewerId } from '../../../lib/request';
 import type postService from '../services/post';
 
@@ -60,6 +61,15 @@ export default factories.createCoreController(POST, ({ strapi }: { strapi: Core.
       const content = text(body, 'content', { min: 1, max: 5_000, required: true }, 'comment');
       ctx.status = 201;
       ctx.body = { data: await service().addComment(ref(ctx), author, content), meta: {} };
+    },
+
+    async report(ctx: Context) {
+      await checkQuery(ctx);
+      const reporter = caller(ctx);
+      const input = reportInput(ctx.request.body);
+      const { report, created } = await service().report(ref(ctx), reporter, input);
+      ctx.status = created ? 201 : 200;
+      ctx.body = { data: report, meta: {} };
     },
 
     async allPosts(ctx: Context) {

@@ -12,5 +12,6 @@ export default {
     { method: 'POST', path: '/posts/like/:id', handler: 'api::post.post.like' },
     { method: 'POST', path: '/posts/unlike/:id', handler: 'api::post.post.unlike' },
     { method: 'POST', path: '/posts/comment/:id', handler: 'api::post.post.comment' },
+    { method: 'POST', path: '/posts/report/:id', handler: 'api::post.post.report' },
   ],
 };

@@ -4,13 +4,17 @@ import type { Knex } from 'knex';
 import type { Page } from '../../../lib/input';
 import { loadPostViews, toCommentView } from '../../../lib/post-views';
 import type { Ref } from '../../../lib/refs';
+import { canSeePost, isHidden } from '../../../lib/moderation';
 import { isForeignKeyViolation, tables, toCount } from '../../../lib/tables';
+import type reportService from '../../report/services/report';
+import type { ReportInput, ReportView } from '../../report/services/report';
 import { AUTHOR_FIELDS, type CommentView, type PostView } from '../../../lib/views';
 
 const { NotFoundError, ForbiddenError } = errors;
 
 type Caller = { id: number; documentId: string };
 type PostKey = { id: number; documentId: string };
+type PostRow = PostKey & { hidden: boolean };
 export type LikeState = PostKey & { likes: number; likedByMe: boolean };
 export type PostPage = {
   data: PostView[];
@@ -30,20 +34,32 @@ export default factories.createCoreService('api::post.post', ({ strapi }: { stra
    * takes FOR UPDATE and commenting FOR SHARE, so a comment can never be written to a post that a
    * concurrent delete has already emptied of comments.
    */
-  const findKey = async (db: Knex | Knex.Transaction, ref: Ref, lock?: 'share' | 'update'): Promise<PostKey | null> => {
+  const findKey = async (db: Knex | Knex.Transaction, ref: Ref, lock?: 'share' | 'update'): Promise<PostRow | null> => {
     if (!ref || 'email' in ref) return null;
     const t = tables(strapi);
     const query = db(t.posts)
-      .select('id', 'document_id')
+      .select('id', 'document_id', 'hidden')
       .where('id' in ref ? { id: ref.id } : { document_id: ref.documentId })
       .first();
     if (lock && isPostgres()) (lock === 'update' ? query.forUpdate() : query.forShare());
-    const row = (await query) as { id: number; document_id: string } | undefined;
-    return row ? { id: Number(row.id), documentId: row.document_id } : null;
+    const row = (await query) as { id: number; document_id: string; hidden: unknown } | undefined;
+    return row ? { id: Number(row.id), documentId: row.document_id, hidden: isHidden(row.hidden) } : null;
   };
 
-  const requireKey = async (db: Knex | Knex.Transaction, ref: Ref, lock?: 'share' | 'update'): Promise<PostKey> =>
+  const requireKey = async (db: Knex | Knex.Transaction, ref: Ref, lock?: 'share' | 'update'): Promise<PostRow> =>
     (await findKey(db, ref, lock)) ?? notFound();
+
+  /** The post, if this viewer may see it: a hidden post is a 404 to all but its author. */
+  const requireVisible = async (
+    db: Knex | Knex.Transaction,
+    ref: Ref,
+    viewerId: number | undefined,
+    lock?: 'share' | 'update'
+  ): Promise<PostKey> => {
+    const row = await requireKey(db, ref, lock);
+    if (!(await canSeePost(strapi, db, row, viewerId))) notFound();
+    return { id: row.id, documentId: row.documentId };
+  };
 
   const likeCount = async (db: Knex | Knex.Transaction, postId: number): Promise<number> => {
     const t = tables(strapi);
@@ -57,14 +73,16 @@ export default factories.createCoreService('api::post.post', ({ strapi }: { stra
   };
 
   return {
+    requireVisible,
+
     async view(ref: Ref, viewerId?: number): Promise<PostView> {
-      const key = await requireKey(knex(), ref);
+      const key = await requireVisible(knex(), ref, viewerId);
       return viewOf(key.id, viewerId);
     },
 
     async createPost(author: Caller, input: { title: string; description: string }): Promise<PostView> {
       const created = await strapi.documents('api::post.post').create({
-        data: { title: input.title, description: input.description, author: author.documentId },
+        data: { title: input.title, description: input.description, author: author.documentId, hidden: false },
       });
       return viewOf(created.id as number, author.id);
     },
@@ -73,7 +91,8 @@ export default factories.createCoreService('api::post.post', ({ strapi }: { stra
     async remove(ref: Ref, callerId: number): Promise<PostKey> {
       const t = tables(strapi);
       return strapi.db.transaction(async ({ trx }) => {
-        const key = await requireKey(trx, ref, 'update');
+        const { id, documentId } = await requireKey(trx, ref, 'update');
+        const key = { id, documentId };
         const author = await trx(t.postAuthor.table).select(t.postAuthor.target).where(t.postAuthor.owner, key.id).first();
         if (!author || Number(author[t.postAuthor.target]) !== callerId) {
           throw new ForbiddenError('Only the author can delete this post');
@@ -93,7 +112,7 @@ export default factories.createCoreService('api::post.post', ({ strapi }: { stra
      */
     async like(ref: Ref, userId: number): Promise<LikeState> {
       const t = tables(strapi);
-      const key = await requireKey(knex(), ref);
+      const key = await requireVisible(knex(), ref, userId);
       try {
         await knex()(t.likes.table)
           .insert({ [t.likes.owner]: key.id, [t.likes.target]: userId })
@@ -108,17 +127,17 @@ export default factories.createCoreService('api::post.post', ({ strapi }: { stra
 
     async unlike(ref: Ref, userId: number): Promise<LikeState> {
       const t = tables(strapi);
-      const key = await requireKey(knex(), ref);
+      const key = await requireVisible(knex(), ref, userId);
       await knex()(t.likes.table).where({ [t.likes.owner]: key.id, [t.likes.target]: userId }).delete();
       return { ...key, likes: await likeCount(knex(), key.id), likedByMe: false };
     },
 
     async addComment(ref: Ref, author: Caller, content: string): Promise<CommentView> {
       const id = await strapi.db.transaction(async ({ trx }) => {
-        const key = await requireKey(trx, ref, 'share');
+        const key = await requireVisible(trx, ref, author.id, 'share');
         try {
           const created = await strapi.documents('api::comment.comment').create({
-            data: { content, author: author.documentId, post: key.documentId },
+            data: { content, author: author.documentId, post: key.documentId, hidden: false },
           });
           return created.id as number;
         } catch (error) {
@@ -132,6 +151,14 @@ export default factories.createCoreService('api::post.post', ({ strapi }: { stra
         populate: { author: { select: [...AUTHOR_FIELDS] } },
       });
       return toCommentView(row as Parameters<typeof toCommentView>[0]);
+    },
+
+    /** Reports a post the caller can see. */
+    async report(ref: Ref, reporter: Caller, input: ReportInput): Promise<{ report: ReportView; created: boolean }> {
+      const key = await requireVisible(knex(), ref, reporter.id);
+      const title = (await knex()(tables(strapi).posts).select('title').where('id', key.id).first())?.title ?? '';
+      const reports = strapi.service('api::report.report') as unknown as ReturnType<typeof reportService>;
+      return reports.fileReport('post', { ...key, label: `post #${key.id} “${title}”` }, reporter, input);
     },
 
     /** The caller's own posts, newest first, ties by highest id. */

@@ -23,14 +23,21 @@ const usersPermissions = (strapi: Core.Strapi) => strapi.plugin('users-permissio
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const knex = (): Knex => strapi.db.connection;
 
-  const counts = async (userId: number): Promise<Counts> => {
+  /** Follow and post counts; posts a moderator hid count only for their author (`ownView`). */
+  const counts = async (userId: number, ownView: boolean): Promise<Counts> => {
     const t = tables(strapi);
     const db = knex();
+    const posts = db(`${t.postAuthor.table} as a`).count('*').where(`a.${t.postAuthor.target}`, userId);
+    if (!ownView) {
+      posts
+        .join(`${t.posts} as p`, 'p.id', `a.${t.postAuthor.owner}`)
+        .where((q) => q.where('p.hidden', false).orWhereNull('p.hidden'));
+    }
     const row = await db
       .select(
         db(t.follows.table).count('*').where(t.follows.target, userId).as('followers'),
         db(t.follows.table).count('*').where(t.follows.owner, userId).as('following'),
-        db(t.postAuthor.table).count('*').where(t.postAuthor.target, userId).as('posts')
+        posts.as('posts')
       )
       .first();
     return { followers: toCount(row?.followers), following: toCount(row?.following), posts: toCount(row?.posts) };
@@ -56,12 +63,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     username: user.username,
     name: user.name ?? null,
     email: user.email,
-    ...(await counts(user.id)),
+    ...(await counts(user.id, true)),
   });
 
   const publicProfile = async (user: UserRow, viewerId?: number): Promise<PublicProfile> => {
     const [userCounts, followedByMe] = await Promise.all([
-      counts(user.id),
+      counts(user.id, user.id === viewerId),
       viewerId === undefined ? Promise.resolve(false) : isFollowing(viewerId, user.id),
     ]);
     return {

@@ -1,0 +1,74 @@
+import type { Core } from '@strapi/strapi';
+
+/**
+ * The Content Manager's list and edit views as moderators need them, configured on first boot
+ * only (an administrator's later "Configure the view" changes are kept).
+ */
+type View = {
+  list: string[];
+  mainField?: string;
+  labels?: Record<string, string>;
+  readOnly?: string[];
+  searchable?: string[];
+};
+
+export const VIEWS: Record<string, View> = {
+  'api::post.post': {
+    list: ['id', 'title', 'author', 'likedBy', 'comments', 'hidden', 'openReports', 'createdAt'],
+    mainField: 'title',
+    labels: { likedBy: 'likes', comments: 'comments', openReports: 'open reports', createdAt: 'created' },
+    readOnly: ['openReports'],
+  },
+  'api::comment.comment': {
+    list: ['id', 'content', 'author', 'post', 'hidden', 'openReports', 'createdAt'],
+    mainField: 'content',
+    labels: { openReports: 'open reports', createdAt: 'created' },
+    readOnly: ['openReports'],
+  },
+  'api::report.report': {
+    list: ['id', 'reason', 'target', 'reporter', 'status', 'createdAt'],
+    mainField: 'target',
+    labels: { createdAt: 'reported' },
+    readOnly: ['target', 'resolvedBy', 'resolvedAt'],
+  },
+  'plugin::users-permissions.user': {
+    list: ['id', 'username', 'email', 'blocked', 'createdAt'],
+    mainField: 'username',
+    labels: { createdAt: 'joined' },
+  },
+};
+
+type Metadata = { list?: Record<string, unknown>; edit?: Record<string, unknown> };
+type Configuration = {
+  settings: Record<string, unknown>;
+  metadatas: Record<string, Metadata>;
+  layouts: { list: string[]; edit: unknown };
+};
+
+const FLAG = 'admin-views-configured';
+
+export async function configureAdminViews(strapi: Core.Strapi): Promise<void> {
+  const store = strapi.store({ type: 'plugin', name: 'social' });
+  if (await store.get({ key: FLAG })) return;
+  const contentTypes = strapi.plugin('content-manager').service('content-types');
+
+  for (const [uid, view] of Object.entries(VIEWS)) {
+    const contentType = contentTypes.findContentType(uid);
+    const configuration = (await contentTypes.findConfiguration(contentType)) as Configuration;
+    const { settings, metadatas, layouts } = configuration;
+    layouts.list = view.list;
+    settings.defaultSortBy = 'createdAt';
+    settings.defaultSortOrder = 'DESC';
+    settings.searchable = true;
+    settings.pageSize = 20;
+    if (view.mainField) settings.mainField = view.mainField;
+    for (const [field, label] of Object.entries(view.labels ?? {})) {
+      if (metadatas[field]?.list) metadatas[field].list = { ...metadatas[field].list, label };
+    }
+    for (const field of view.readOnly ?? []) {
+      if (metadatas[field]?.edit) metadatas[field].edit = { ...metadatas[field].edit, editable: false };
+    }
+    await contentTypes.updateConfiguration(contentType, { settings, metadatas, layouts });
+  }
+  await store.set({ key: FLAG, value: true });
+}

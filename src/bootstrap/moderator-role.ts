@@ -1,0 +1,57 @@
+import type { Core } from '@strapi/strapi';
+
+/**
+ * The "Moderator" admin role, created on first boot only: an administrator may edit it later in
+ * Settings → Administration Panel → Roles, and no restart forces it back.
+ *
+ * A moderator reads, edits, hides and deletes posts and comments, works through reports, reads
+ * users and sets their `blocked` flag. No create on anything (no posting on someone's behalf),
+ * and no Settings permission at all (roles, administrators, API tokens stay out of reach).
+ */
+export const MODERATOR_CODE = 'social-moderator';
+
+const EXPLORER = 'plugin::content-manager.explorer';
+const POST_FIELDS = ['title', 'description', 'author', 'comments', 'likedBy', 'hidden', 'moderationNote', 'openReports', 'reports'];
+const COMMENT_FIELDS = ['content', 'author', 'post', 'hidden', 'moderationNote', 'openReports', 'reports'];
+const REPORT_FIELDS = ['reason', 'details', 'status', 'target', 'reporter', 'post', 'comment', 'resolvedBy', 'resolvedAt'];
+const USER_READ_FIELDS = ['username', 'email', 'name', 'blocked', 'confirmed', 'posts', 'comments'];
+
+type Permission = { action: string; subject: string; properties: { fields?: string[] }; conditions: string[] };
+const permission = (action: string, subject: string, fields?: string[]): Permission => ({
+  action: `${EXPLORER}.${action}`,
+  subject,
+  properties: fields ? { fields } : {},
+  conditions: [],
+});
+
+export const MODERATOR_PERMISSIONS: Permission[] = [
+  permission('read', 'api::post.post', POST_FIELDS),
+  permission('update', 'api::post.post', POST_FIELDS),
+  permission('delete', 'api::post.post'),
+  permission('read', 'api::comment.comment', COMMENT_FIELDS),
+  permission('update', 'api::comment.comment', COMMENT_FIELDS),
+  permission('delete', 'api::comment.comment'),
+  permission('read', 'api::report.report', REPORT_FIELDS),
+  permission('update', 'api::report.report', ['status']),
+  permission('read', 'plugin::users-permissions.user', USER_READ_FIELDS),
+  permission('update', 'plugin::users-permissions.user', ['blocked']),
+];
+
+const FLAG = 'moderator-role-seeded';
+
+export async function seedModeratorRole(strapi: Core.Strapi): Promise<void> {
+  const store = strapi.store({ type: 'plugin', name: 'social' });
+  if (await store.get({ key: FLAG })) return;
+  const roles = strapi.service('admin::role');
+  let role = await strapi.db.query('admin::role').findOne({ where: { code: MODERATOR_CODE } });
+  if (!role) {
+    role = await roles.create({
+      name: 'Moderator',
+      code: MODERATOR_CODE,
+      description: 'Reads, edits, hides and deletes posts and comments; resolves reports; blocks users.',
+    });
+  }
+  await roles.assignPermissions(role.id, MODERATOR_PERMISSIONS);
+  await store.set({ key: FLAG, value: true });
+  strapi.log.info('Created the Moderator admin role (first boot).');
+}
