@@ -1,0 +1,339 @@
+#!/usr/bin/env node
+// Black-box acceptance run: builds the app, starts the production server on a free port against a
+// throw-away database, runs the shared HTTP test suite (../shared/acceptance/) against it, then
+// stops the server, removes the database and exits with the test run's exit code.
+//
+//   node scripts/acceptance.mjs [--no-build] [-- <options for node --test>]
+//   DATABASE_CLIENT=postgres node scripts/acceptance.mjs
+//
+// Environment: SKIP_BUILD=1 (same as --no-build), ACCEPTANCE_DIR (the suite's folder or file),
+// DATABASE_CLIENT (sqlite | postgres), and for postgres DATABASE_HOST (127.0.0.1),
+// DATABASE_PORT (5432), DATABASE_USERNAME (postgres), DATABASE_PASSWORD (empty).
+// Node built-ins only, plus the project's `pg` dependency for PostgreSQL.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const HEALTH_TIMEOUT_MS = 120_000;
+const STOP_GRACE_MS = 10_000;
+const LOG_TAIL_LINES = 50;
+
+const log = (message) => console.log(`[acceptance] ${message}`);
+
+// ---------------------------------------------------------------------------------------------
+// Arguments
+
+function parseArgs(argv) {
+  const separator = argv.indexOf('--');
+  const own = separator === -1 ? argv : argv.slice(0, separator);
+  const testArgs = separator === -1 ? [] : argv.slice(separator + 1);
+  let build = process.env.SKIP_BUILD !== '1';
+  for (const arg of own) {
+    if (arg === '--no-build') build = false;
+    else if (arg === '--help' || arg === '-h') {
+      console.log('usage: node scripts/acceptance.mjs [--no-build] [-- <options for node --test>]');
+      process.exit(0);
+    } else {
+      console.error(`[acceptance] unknown option ${arg}; options for node --test go after "--"`);
+      process.exit(2);
+    }
+  }
+  return { build, testArgs };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+const secret = () => randomBytes(16).toString('base64');
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A port nobody listens on right now: the kernel picks one for a throw-away listener. */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The suite's test files: Node's default test-file patterns, searched recursively. */
+function testFiles(target) {
+  if (!fs.existsSync(target)) throw new Error(`acceptance suite not found: ${target} (set ACCEPTANCE_DIR)`);
+  if (fs.statSync(target).isFile()) return [target];
+  const pattern = /(^|[.\-_])test\.[cm]?js$|^test-.+\.[cm]?js$/;
+  const found = [];
+  const walk = (dir) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory() && entry.name !== 'node_modules') walk(full);
+      else if (entry.isFile() && pattern.test(entry.name)) found.push(full);
+    }
+  };
+  walk(target);
+  if (found.length === 0) throw new Error(`no test files in ${target}`);
+  return found;
+}
+
+/** Runs a command to completion with inherited output; resolves with its exit code. */
+function run(command, args, options) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: 'inherit', ...options });
+    current.children.add(child);
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      current.children.delete(child);
+      resolve(code ?? (signal ? 1 : 0));
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Databases
+
+async function pgClient(database) {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({
+    host: process.env.DATABASE_HOST || '127.0.0.1',
+    port: Number(process.env.DATABASE_PORT || 5432),
+    user: process.env.DATABASE_USERNAME || 'postgres',
+    password: process.env.DATABASE_PASSWORD || '',
+    database,
+  });
+  await client.connect();
+  return client;
+}
+
+/** A fresh, empty database for the server, and the environment that points the app at it. */
+async function createDatabase(client, workDir) {
+  if (client === 'postgres') {
+    const name = `acceptance_${randomBytes(6).toString('hex')}`;
+    const admin = await pgClient('postgres');
+    try {
+      await admin.query(`CREATE DATABASE "${name}"`);
+    } finally {
+      await admin.end();
+    }
+    log(`created PostgreSQL database ${name}`);
+    return {
+      env: {
+        DATABASE_CLIENT: 'postgres',
+        DATABASE_URL: '', // an app .env must not point the server elsewhere
+        DATABASE_HOST: process.env.DATABASE_HOST || '127.0.0.1',
+        DATABASE_PORT: String(process.env.DATABASE_PORT || 5432),
+        DATABASE_NAME: name,
+        DATABASE_USERNAME: process.env.DATABASE_USERNAME || 'postgres',
+        DATABASE_PASSWORD: process.env.DATABASE_PASSWORD || '',
+        DATABASE_SSL: process.env.DATABASE_SSL || 'false',
+      },
+      async drop() {
+        const adminClient = await pgClient('postgres');
+        try {
+          await adminClient.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+          log(`dropped PostgreSQL database ${name}`);
+        } finally {
+          await adminClient.end();
+        }
+      },
+    };
+  }
+  if (client !== 'sqlite') throw new Error(`DATABASE_CLIENT must be "sqlite" or "postgres", not "${client}"`);
+  const file = path.join(workDir, 'acceptance.db');
+  log(`using SQLite database ${file}`);
+  return {
+    env: { DATABASE_CLIENT: 'sqlite', DATABASE_FILENAME: file },
+    async drop() {
+      for (const suffix of ['', '-wal', '-shm', '-journal']) fs.rmSync(file + suffix, { force: true });
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server
+
+/** Starts `strapi start` in its own process group, keeping its output in a log file. */
+function startServer(env, logFile) {
+  const out = fs.openSync(logFile, 'a');
+  const child = spawn('npx', ['strapi', 'start'], {
+    cwd: root,
+    env,
+    stdio: ['ignore', out, out],
+    detached: true, // its own process group: npx, strapi and anything they start stop together
+  });
+  fs.closeSync(out);
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  child.on('error', (error) => log(`could not start the server: ${error.message}`));
+  return { child, exited };
+}
+
+function signalGroup(child, signal) {
+  try {
+    process.kill(-child.pid, signal);
+  } catch (error) {
+    if (error.code !== 'ESRCH') throw error;
+  }
+}
+
+async function stopServer(server) {
+  if (!server || server.stopped) return;
+  server.stopped = true;
+  if (server.child.exitCode !== null || server.child.signalCode !== null) return;
+  signalGroup(server.child, 'SIGTERM');
+  const timer = sleep(STOP_GRACE_MS).then(() => 'timeout');
+  if ((await Promise.race([server.exited, timer])) === 'timeout') {
+    log(`server still running ${STOP_GRACE_MS / 1000} s after SIGTERM: sending SIGKILL`);
+    signalGroup(server.child, 'SIGKILL');
+    await server.exited;
+  }
+}
+
+/** Polls GET /_health until it answers 204. Fails early when the server process exits. */
+async function waitForHealth(baseUrl, server) {
+  let exit;
+  server.exited.then((result) => (exit = result));
+  const deadline = Date.now() + HEALTH_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (exit) return { ok: false, reason: `the server exited (code ${exit.code}, signal ${exit.signal}) before it was healthy` };
+    try {
+      const res = await fetch(`${baseUrl}/_health`, { signal: AbortSignal.timeout(2_000) });
+      if (res.status === 204) return { ok: true };
+    } catch {
+      // not listening yet
+    }
+    await sleep(500);
+  }
+  return { ok: false, reason: `GET /_health did not answer 204 within ${HEALTH_TIMEOUT_MS / 1000} s` };
+}
+
+function printLogTail(logFile) {
+  let text = '';
+  try {
+    text = fs.readFileSync(logFile, 'utf8');
+  } catch {
+    // no log at all
+  }
+  const lines = text.trimEnd().split('\n').slice(-LOG_TAIL_LINES);
+  console.error(`[acceptance] last ${lines.length} lines of the server log (${logFile}):`);
+  console.error(lines.join('\n'));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main
+
+const current = { server: undefined, database: undefined, workDir: undefined, children: new Set(), cleaning: undefined };
+
+async function cleanUp({ keepLog }) {
+  current.cleaning ??= (async () => {
+    for (const child of current.children) child.kill('SIGTERM');
+    await stopServer(current.server);
+    if (current.database) {
+      try {
+        await current.database.drop();
+      } catch (error) {
+        log(`could not remove the test database: ${error.message}`);
+      }
+    }
+    if (current.workDir) {
+      if (keepLog) {
+        for (const entry of fs.readdirSync(current.workDir)) {
+          if (entry !== 'server.log') fs.rmSync(path.join(current.workDir, entry), { force: true, recursive: true });
+        }
+      } else {
+        fs.rmSync(current.workDir, { recursive: true, force: true });
+      }
+    }
+  })();
+  return current.cleaning;
+}
+
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, async () => {
+    log(`received ${signal}: stopping`);
+    await cleanUp({ keepLog: false });
+    process.exit(128 + os.constants.signals[signal]);
+  });
+}
+
+async function main() {
+  const { build, testArgs } = parseArgs(process.argv.slice(2));
+  const suite = path.resolve(process.env.ACCEPTANCE_DIR || path.resolve(root, '..', 'shared', 'acceptance'));
+  const files = testFiles(suite);
+  const dbClient = process.env.DATABASE_CLIENT || 'sqlite';
+
+  // Fresh secrets every run, and nothing taken from a developer's .env that matters here:
+  // variables set in the environment win over .env when Strapi loads it.
+  const baseEnv = {
+    ...process.env,
+    NODE_ENV: 'production',
+    APP_KEYS: Array.from({ length: 4 }, secret).join(','),
+    API_TOKEN_SALT: secret(),
+    ADMIN_JWT_SECRET: secret(),
+    TRANSFER_TOKEN_SALT: secret(),
+    JWT_SECRET: secret(),
+    ENCRYPTION_KEY: secret(),
+    // The suite registers about 60 users from one IP.
+    RATE_LIMIT_ENABLED: 'false',
+    STRAPI_TELEMETRY_DISABLED: 'true',
+    STRAPI_DISABLE_UPDATE_NOTIFICATION: 'true',
+    BROWSER: 'false',
+  };
+
+  if (build) {
+    log('building the app (npx strapi build)');
+    const code = await run('npx', ['strapi', 'build'], { cwd: root, env: baseEnv });
+    if (code !== 0) {
+      log(`build failed (exit code ${code})`);
+      return 1;
+    }
+  } else if (!fs.existsSync(path.join(root, 'dist', 'src'))) {
+    log('dist/ is missing: run without --no-build (or npm run build) first');
+    return 1;
+  }
+
+  current.workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'social-acceptance-'));
+  const logFile = path.join(current.workDir, 'server.log');
+  current.database = await createDatabase(dbClient, current.workDir);
+
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  log(`starting the production server on ${baseUrl} (log: ${logFile})`);
+  current.server = startServer({ ...baseEnv, ...current.database.env, HOST: '127.0.0.1', PORT: String(port) }, logFile);
+
+  const started = Date.now();
+  const health = await waitForHealth(baseUrl, current.server);
+  if (!health.ok) {
+    log(health.reason);
+    printLogTail(logFile);
+    return 1;
+  }
+  log(`server healthy after ${((Date.now() - started) / 1000).toFixed(1)} s; running ${files.map((f) => path.relative(root, f)).join(', ')}`);
+
+  const code = await run(process.execPath, ['--test', ...testArgs, ...files], {
+    cwd: root,
+    env: { ...process.env, BASE_URL: baseUrl },
+  });
+  if (code !== 0) {
+    log(`the test run failed (exit code ${code})`);
+    printLogTail(logFile);
+  }
+  return code;
+}
+
+let exitCode = 1;
+try {
+  exitCode = await main();
+} catch (error) {
+  console.error(`[acceptance] ${error.stack || error.message}`);
+  exitCode = 1;
+}
+await cleanUp({ keepLog: exitCode !== 0 && current.server !== undefined });
+if (exitCode !== 0 && current.server) log(`server log kept in ${current.workDir}`);
+process.exit(exitCode);
