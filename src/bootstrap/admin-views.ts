@@ -26,9 +26,9 @@ export const VIEWS: Record<string, View> = {
     readOnly: ['openReports'],
   },
   'api::report.report': {
-    list: ['id', 'reason', 'target', 'reporter', 'status', 'createdAt'],
+    list: ['id', 'reason', 'target', 'reporter', 'state', 'createdAt'],
     mainField: 'target',
-    labels: { createdAt: 'reported' },
+    labels: { state: 'status', createdAt: 'reported' },
     readOnly: ['target', 'resolvedBy', 'resolvedAt'],
   },
   'plugin::users-permissions.user': {

@@ -13,7 +13,7 @@ export const MODERATOR_CODE = 'social-moderator';
 const EXPLORER = 'plugin::content-manager.explorer';
 const POST_FIELDS = ['title', 'description', 'author', 'comments', 'likedBy', 'hidden', 'moderationNote', 'openReports', 'reports'];
 const COMMENT_FIELDS = ['content', 'author', 'post', 'hidden', 'moderationNote', 'openReports', 'reports'];
-const REPORT_FIELDS = ['reason', 'details', 'status', 'target', 'reporter', 'post', 'comment', 'resolvedBy', 'resolvedAt'];
+const REPORT_FIELDS = ['reason', 'details', 'state', 'target', 'reporter', 'post', 'comment', 'resolvedBy', 'resolvedAt'];
 const USER_READ_FIELDS = ['username', 'email', 'name', 'blocked', 'confirmed', 'posts', 'comments'];
 
 type Permission = { action: string; subject: string; properties: { fields?: string[] }; conditions: string[] };
@@ -32,7 +32,7 @@ export const MODERATOR_PERMISSIONS: Permission[] = [
   permission('update', 'api::comment.comment', COMMENT_FIELDS),
   permission('delete', 'api::comment.comment'),
   permission('read', 'api::report.report', REPORT_FIELDS),
-  permission('update', 'api::report.report', ['status']),
+  permission('update', 'api::report.report', ['state']),
   permission('read', 'plugin::users-permissions.user', USER_READ_FIELDS),
   permission('update', 'plugin::users-permissions.user', ['blocked']),
 ];

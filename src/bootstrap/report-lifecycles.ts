@@ -36,8 +36,8 @@ export function subscribeReportLifecycles(strapi: Core.Strapi): void {
   };
 
   const stamp = (data: Record<string, unknown> | undefined) => {
-    if (!data || typeof data.status !== 'string') return;
-    if (data.status === 'open') {
+    if (!data || typeof data.state !== 'string') return;
+    if (data.state === 'open') {
       data.resolvedBy = null;
       data.resolvedAt = null;
       return;

@@ -599,7 +599,7 @@ export interface ApiReportReport extends Struct.CollectionTypeSchema {
       Schema.Attribute.SetMinMaxLength<{
         maxLength: 255;
       }>;
-    status: Schema.Attribute.Enumeration<['open', 'resolved', 'dismissed']> &
+    state: Schema.Attribute.Enumeration<['open', 'resolved', 'dismissed']> &
       Schema.Attribute.Required &
       Schema.Attribute.DefaultTo<'open'>;
     target: Schema.Attribute.String &

@@ -35,7 +35,7 @@ export default factories.createCoreService(REPORT, ({ strapi }: { strapi: Core.S
     documentId: row.documentId as string,
     reason: row.reason as ReportReason,
     details: (row.details as string | null) ?? null,
-    status: row.status as string,
+    status: row.state as string,
     createdAt: row.createdAt instanceof Date ? row.createdAt.toISOString() : String(row.createdAt),
   });
 
@@ -46,7 +46,7 @@ export default factories.createCoreService(REPORT, ({ strapi }: { strapi: Core.S
     const open = db(`${link.table} as l`)
       .join(`${t.reports} as r`, 'r.id', `l.${link.owner}`)
       .where(`l.${link.target}`, targetId)
-      .where('r.status', 'open')
+      .where('r.state', 'open')
       .count('*');
     await db(kind === 'post' ? t.posts : t.comments)
       .where('id', targetId)
@@ -64,7 +64,7 @@ export default factories.createCoreService(REPORT, ({ strapi }: { strapi: Core.S
         if (!(await lock.first())) throw new errors.NotFoundError(`The reported ${kind} no longer exists`);
 
         const existing = await strapi.db.query(REPORT).findOne({
-          where: { status: 'open', reporter: { id: reporter.id }, [kind]: { id: target.id } },
+          where: { state: 'open', reporter: { id: reporter.id }, [kind]: { id: target.id } },
         });
         if (existing) return { report: toView(existing), created: false };
 
@@ -72,7 +72,7 @@ export default factories.createCoreService(REPORT, ({ strapi }: { strapi: Core.S
           data: {
             reason: input.reason,
             details: input.details === '' ? undefined : input.details,
-            status: 'open',
+            state: 'open',
             target: target.label.slice(0, 255),
             reporter: reporter.documentId,
             [kind]: target.documentId,
