@@ -215,3 +215,15 @@ describe('GET /posts/all_posts', () => {
     expectError(await http.get('/posts/all_posts'), 403, 'ForbiddenError');
   });
 });
+
+describe('limits count characters, not UTF-16 units', () => {
+  it('accepts a title of 200 emoji and a comment of 5,000', async () => {
+    const a = await createUser(strapi);
+    const res = await http.post('/posts', a.jwt).send({ title: '😀'.repeat(200), description: '🎉'.repeat(10_000) });
+    expect(res.status).toBe(201);
+    expect([...res.body.data.title]).toHaveLength(200);
+    const comment = await http.post(`/posts/comment/${res.body.data.documentId}`, a.jwt).send({ content: '👍'.repeat(5_000) });
+    expect(comment.status).toBe(201);
+    expectError(await http.post('/posts', a.jwt).send({ title: '😀'.repeat(201) }), 400, 'ValidationError');
+  });
+});

@@ -22,7 +22,9 @@ function invalid(field: string, message: string): never {
 type TextRule = { min: number; max: number; required: boolean };
 
 /**
- * A string field, trimmed, within [min, max] characters. Missing optional fields give ''.
+ * A string field, trimmed, within [min, max] characters, counted as Unicode code points (an
+ * emoji is one character). The schemas' maxLength is twice the API limit because Strapi counts
+ * UTF-16 units there, where an emoji counts two. Missing optional fields give ''.
  * Any other type is a 400: numbers are not silently turned into strings.
  */
 export function text(body: Body, field: string, rule: TextRule, alias?: string): string {

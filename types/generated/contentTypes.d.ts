@@ -462,7 +462,7 @@ export interface ApiCommentComment extends Struct.CollectionTypeSchema {
     content: Schema.Attribute.Text &
       Schema.Attribute.Required &
       Schema.Attribute.SetMinMaxLength<{
-        maxLength: 5000;
+        maxLength: 10000;
       }>;
     createdAt: Schema.Attribute.DateTime;
     createdBy: Schema.Attribute.Relation<'oneToOne', 'admin::user'> &
@@ -520,7 +520,7 @@ export interface ApiPostPost extends Struct.CollectionTypeSchema {
       Schema.Attribute.Private;
     description: Schema.Attribute.Text &
       Schema.Attribute.SetMinMaxLength<{
-        maxLength: 10000;
+        maxLength: 20000;
       }>;
     hidden: Schema.Attribute.Boolean &
       Schema.Attribute.Required &
@@ -550,7 +550,7 @@ export interface ApiPostPost extends Struct.CollectionTypeSchema {
     title: Schema.Attribute.String &
       Schema.Attribute.Required &
       Schema.Attribute.SetMinMaxLength<{
-        maxLength: 200;
+        maxLength: 400;
       }>;
     updatedAt: Schema.Attribute.DateTime;
     updatedBy: Schema.Attribute.Relation<'oneToOne', 'admin::user'> &
@@ -576,7 +576,7 @@ export interface ApiReportReport extends Struct.CollectionTypeSchema {
       Schema.Attribute.Private;
     details: Schema.Attribute.Text &
       Schema.Attribute.SetMinMaxLength<{
-        maxLength: 1000;
+        maxLength: 2000;
       }>;
     locale: Schema.Attribute.String & Schema.Attribute.Private;
     localizations: Schema.Attribute.Relation<
