@@ -4,8 +4,8 @@ import type { Core } from '@strapi/strapi';
 /**
  * Strapi's own SIGTERM handler destroys every open connection at once, cutting requests in
  * flight. This one drains instead: stop accepting connections, let requests in flight finish
- * (answering them with `Connection: close`), close idle keep-alive sockets, and only then
- * destroy Strapi, which closes the database pool. After SHUTDOWN_TIMEOUT_MS it stops anyway.
+ * (answering them with `Connection: close`), and only then destroy Strapi, which closes idle
+ * keep-alive sockets and the database pool. After SHUTDOWN_TIMEOUT_MS it stops anyway.
  */
 export function installGracefulShutdown(strapi: Core.Strapi, timeoutMs: number): void {
   const server = strapi.server.httpServer as unknown as Server;
@@ -23,13 +23,18 @@ export function installGracefulShutdown(strapi: Core.Strapi, timeoutMs: number):
   const drain = async (signal: NodeJS.Signals) => {
     if (draining) return;
     draining = true;
+    server.close(); // no new connections from here on
     strapi.log.info(`${signal} received: draining ${inFlight} request(s) in flight, then shutting down.`);
-    server.close();
     const deadline = Date.now() + timeoutMs;
-    while (inFlight > 0 && Date.now() < deadline) {
-      server.closeIdleConnections();
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    // Wait until nothing is in flight, twice over a short pause: a connection accepted just
+    // before close() may not have delivered its request yet. Idle keep-alive sockets are left
+    // alone until then (closing them early could cut a request that is already on its way).
+    const settled = async () => {
+      while (inFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      return inFlight === 0;
+    };
+    while (!(await settled()) && Date.now() < deadline);
     if (inFlight > 0) strapi.log.warn(`Shutdown timeout: ${inFlight} request(s) still in flight are cut.`);
     await strapi.destroy();
     process.exit(0);

@@ -15,7 +15,15 @@ export function freePort(): Promise<number> {
   });
 }
 
-export type AppNode = { port: number; url: string; child: ChildProcess; log: () => string; exited: Promise<number | null> };
+export type AppNode = {
+  port: number;
+  url: string;
+  child: ChildProcess;
+  /** stdout and stderr interleaved, for error reports. */
+  log: () => string;
+  stdout: () => string;
+  exited: Promise<number | null>;
+};
 
 /**
  * Starts the compiled app (dist/, as compiled by the test run's global setup) in its own
@@ -29,14 +37,18 @@ export async function startNode(env: Record<string, string>): Promise<AppNode> {
   )} }).start()`;
   const child = spawn(process.execPath, ['-e', script], {
     cwd: ROOT,
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'production', LOG_LEVEL: 'info' },
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'production', LOG_LEVEL: 'http' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout?.on('data', (chunk) => (output += chunk));
+  let stdout = '';
+  child.stdout?.on('data', (chunk) => {
+    output += chunk;
+    stdout += chunk;
+  });
   child.stderr?.on('data', (chunk) => (output += chunk));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { port, url: `http://127.0.0.1:${port}`, child, log: () => output, exited };
+  return { port, url: `http://127.0.0.1:${port}`, child, log: () => output, stdout: () => stdout, exited };
 }
 
 export async function waitHealthy(node: AppNode, timeoutMs = 120_000): Promise<void> {
