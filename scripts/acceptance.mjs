@@ -282,7 +282,6 @@ async function main() {
     // The suite registers about 60 users from one IP.
     RATE_LIMIT_ENABLED: 'false',
     STRAPI_TELEMETRY_DISABLED: 'true',
-    STRAPI_DISABLE_UPDATE_NOTIFICATION: 'true',
     BROWSER: 'false',
   };
 

@@ -6,6 +6,8 @@ import type { Core } from '@strapi/strapi';
  */
 type View = {
   list: string[];
+  /** For relation fields: which field of the related entry names it in this view. */
+  relationLabels?: Record<string, string>;
   mainField?: string;
   labels?: Record<string, string>;
   readOnly?: string[];
@@ -18,18 +20,21 @@ export const VIEWS: Record<string, View> = {
     mainField: 'title',
     labels: { likedBy: 'likes', comments: 'comments', openReports: 'open reports', createdAt: 'created' },
     readOnly: ['openReports'],
+    relationLabels: { author: 'username', likedBy: 'username', comments: 'content', reports: 'target' },
   },
   'api::comment.comment': {
     list: ['id', 'content', 'author', 'post', 'hidden', 'openReports', 'createdAt'],
     mainField: 'content',
     labels: { openReports: 'open reports', createdAt: 'created' },
     readOnly: ['openReports'],
+    relationLabels: { author: 'username', post: 'title', reports: 'target' },
   },
   'api::report.report': {
     list: ['id', 'reason', 'target', 'reporter', 'state', 'createdAt'],
     mainField: 'target',
     labels: { state: 'status', createdAt: 'reported' },
     readOnly: ['target', 'resolvedBy', 'resolvedAt'],
+    relationLabels: { reporter: 'username', post: 'title', comment: 'content' },
   },
   'plugin::users-permissions.user': {
     list: ['id', 'username', 'email', 'blocked', 'createdAt'],
@@ -64,6 +69,11 @@ export async function configureAdminViews(strapi: Core.Strapi): Promise<void> {
     if (view.mainField) settings.mainField = view.mainField;
     for (const [field, label] of Object.entries(view.labels ?? {})) {
       if (metadatas[field]?.list) metadatas[field].list = { ...metadatas[field].list, label };
+    }
+    for (const [field, mainField] of Object.entries(view.relationLabels ?? {})) {
+      for (const side of ['list', 'edit'] as const) {
+        if (metadatas[field]?.[side]) metadatas[field][side] = { ...metadatas[field][side], mainField };
+      }
     }
     for (const field of view.readOnly ?? []) {
       if (metadatas[field]?.edit) metadatas[field].edit = { ...metadatas[field].edit, editable: false };
