@@ -2,6 +2,8 @@ import type { Core } from '@strapi/strapi';
 
 const config = ({ env }: Core.Config.Shared.ConfigParams): Core.Config.Middlewares => [
   'strapi::logger',
+  // Outside strapi::errors: rewrites the few plain-text API errors (405, 501) into the envelope.
+  'global::error-envelope',
   'strapi::errors',
   'strapi::security',
   {
