@@ -5,8 +5,8 @@ import { api, setupStrapi, teardownStrapi } from './helpers/strapi';
 
 /**
  * Property: whatever a client sends to any route (wrong types, missing and extra fields, strange
- * ids, hostile query strings, malformed or deeply nested JSON), the answer is never a 5xx, and
- * every error is JSON in Strapi's envelope. Seeds that once failed stay below as regressions.
+ * ids, hostile query strings, malformed or deeply nested JSON), the answer is never a 5xx, every
+ * error is JSON in Strapi's envelope, and no answer carries a password hash or a token field. Seeds that once failed stay below as regressions.
  */
 let strapi: Core.Strapi;
 let http: ReturnType<typeof api>;
@@ -80,6 +80,18 @@ const rawBody = fc.oneof(
 
 let tried = 0;
 
+const SECRET_KEYS = new Set(['password', 'resetPasswordToken', 'confirmationToken']);
+
+/** Whether any key of the JSON is a secret field, or any string looks like a bcrypt hash. */
+function leaksSecret(value: unknown): boolean {
+  if (typeof value === 'string') return /\$2[aby]\$\d\d\$/.test(value);
+  if (Array.isArray(value)) return value.some(leaksSecret);
+  if (value && typeof value === 'object') {
+    return Object.entries(value).some(([key, inner]) => SECRET_KEYS.has(key) || leaksSecret(inner));
+  }
+  return false;
+}
+
 async function check(routeIndex: number, ref: string, qs: string, body: string, auth: 'none' | 'user' | 'garbage'): Promise<boolean> {
   const route = ROUTES[routeIndex];
   const url = `${route.path(ref)}${qs ? `?${qs}` : ''}`;
@@ -87,6 +99,7 @@ async function check(routeIndex: number, ref: string, qs: string, body: string, 
   if (route.method !== 'get') req = req.set('Content-Type', 'application/json').send(body);
   const res = await req;
   tried += 1;
+  if (leaksSecret(res.body)) throw new Error(`${route.method.toUpperCase()} ${url} leaked a secret: ${res.text.slice(0, 300)}`);
   if (res.status >= 500) throw new Error(`${route.method.toUpperCase()} ${url} body=${body.slice(0, 200)} → ${res.status} ${res.text.slice(0, 300)}`);
   if (res.status >= 400) {
     const envelope = res.body as { data?: unknown; error?: { status?: number; name?: string } };
