@@ -19,7 +19,9 @@ const config = ({ env }: Core.Config.Shared.ConfigParams): Core.Config.Database 
           ssl: ssl ? { rejectUnauthorized: env.bool('DATABASE_SSL_REJECT_UNAUTHORIZED', true) } : false,
         },
         pool: { min: env.int('DATABASE_POOL_MIN', 2), max: env.int('DATABASE_POOL_MAX', 10) },
-        acquireConnectionTimeout: env.int('DATABASE_CONNECTION_TIMEOUT', 60000),
+        // How long a request waits for a pooled connection. Short, so that with the database
+        // gone requests fail fast (503) instead of hanging; raise it for very bursty loads.
+        acquireConnectionTimeout: env.int('DATABASE_CONNECTION_TIMEOUT', 5000),
       },
     };
   }

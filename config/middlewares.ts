@@ -5,6 +5,8 @@ const config = ({ env }: Core.Config.Shared.ConfigParams): Core.Config.Middlewar
   // Outside strapi::errors: rewrites the few plain-text API errors (405, 501) into the envelope.
   'global::error-envelope',
   'strapi::errors',
+  // Inside strapi::errors: a database outage answers 503, not 500.
+  'global::db-unavailable',
   'strapi::security',
   {
     name: 'strapi::cors',
