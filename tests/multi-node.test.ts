@@ -137,6 +137,68 @@ describePg('two nodes on one PostgreSQL', () => {
     expect(rows.rows[0].n).toBe(fans.length);
   });
 
+  it('likes, unlikes, follows and unfollows racing over both nodes end at the ground truth', async () => {
+    const register = async (i: number) => {
+      const username = `race${i}x${Date.now()}`;
+      const res = await call(proxy.url, 'POST', '/auth/local/register', undefined, {
+        username,
+        email: `${username}@example.com`,
+        password: 'Str0ng-Passw0rd!',
+      });
+      return { jwt: res.body.jwt as string, id: res.body.user.id as number };
+    };
+    const users = await Promise.all(Array.from({ length: 10 }, (_, i) => register(i)));
+    const posts = await Promise.all(
+      users.slice(0, 3).map(async (u) => (await call(proxy.url, 'POST', '/posts', u.jwt, { title: 'race' })).body.data as { id: number })
+    );
+    // Each user runs its own random sequence (one request at a time, so its last action per
+    // pair is the truth); all users run at once, spread over both nodes by the proxy.
+    let seed = 42;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const truthLikes = new Map<string, boolean>();
+    const truthFollows = new Map<string, boolean>();
+    const plans = users.map((u) =>
+      Array.from({ length: 16 }, () => {
+        if (random() < 0.5) {
+          const post = posts[Math.floor(random() * posts.length)];
+          return { kind: random() < 0.6 ? 'like' : 'unlike', user: u, target: post.id };
+        }
+        const other = users[Math.floor(random() * users.length)];
+        return { kind: random() < 0.6 ? 'follow' : 'unfollow', user: u, target: other.id };
+      }).filter((step) => !(step.kind.endsWith('follow') && step.target === step.user.id))
+    );
+    for (const plan of plans) {
+      for (const step of plan) {
+        const key = `${step.user.id}:${step.target}`;
+        if (step.kind === 'like' || step.kind === 'unlike') truthLikes.set(key, step.kind === 'like');
+        else truthFollows.set(key, step.kind === 'follow');
+      }
+    }
+    const statuses: number[] = [];
+    await Promise.all(
+      plans.map(async (plan) => {
+        for (const step of plan) {
+          const path = step.kind.endsWith('like') ? `/posts/${step.kind}/${step.target}` : `/users/${step.kind}/${step.target}`;
+          statuses.push((await call(proxy.url, 'POST', path, step.user.jwt)).status);
+        }
+      })
+    );
+    expect(statuses.filter((s) => s !== 200)).toEqual([]);
+
+    for (const post of posts) {
+      const expected = [...truthLikes].filter(([key, liked]) => liked && key.endsWith(`:${post.id}`)).length;
+      const rows = await db((c) => c.query('SELECT count(*)::int AS n FROM posts_liked_by_lnk WHERE post_id = $1', [post.id]));
+      expect(rows.rows[0].n).toBe(expected);
+      expect((await call(proxy.url, 'GET', `/posts/${post.id}`)).body.data.likes).toBe(expected);
+    }
+    for (const u of users) {
+      const followers = [...truthFollows].filter(([key, on]) => on && key.endsWith(`:${u.id}`)).length;
+      const following = [...truthFollows].filter(([key, on]) => on && key.startsWith(`${u.id}:`)).length;
+      const me = (await call(proxy.url, 'GET', '/users/users', u.jwt)).body;
+      expect([u.id, me.followers, me.following]).toEqual([u.id, followers, following]);
+    }
+  });
+
   it('an administrator’s permission change applies on the other node at its next request', async () => {
     const username = `perm${Date.now()}`;
     const reg = await call(nodes[0].url, 'POST', '/auth/local/register', undefined, {
