@@ -1,0 +1,166 @@
+#!/usr/bin/env node
+// Soak under overload: the production server (compiled dist/, PostgreSQL) is first measured at
+// 32 connections, then offered twice that throughput for SOAK_SECONDS (default 300). It must not
+// crash, answer no 5xx, and its resident memory must not keep growing. Prints the figures and
+// writes them to .tmp/soak.json. Needs `npm run build` (or the compiled dist/) first.
+//   npm run test:soak            SOAK_SECONDS=60 npm run test:soak
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import pg from 'pg';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const SOAK_SECONDS = Number(process.env.SOAK_SECONDS ?? 300);
+const admin = { host: process.env.DATABASE_HOST ?? '127.0.0.1', port: Number(process.env.DATABASE_PORT ?? 5432), user: 'postgres', database: 'postgres' };
+const database = `soak_${randomBytes(6).toString('hex')}`;
+const secret = () => randomBytes(24).toString('base64');
+
+const freePort = () =>
+  new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const rssMb = (pid) => {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)[1]) / 1024);
+};
+
+async function sql(query) {
+  const client = new pg.Client(admin);
+  await client.connect();
+  try {
+    await client.query(query);
+  } finally {
+    await client.end();
+  }
+}
+
+async function main() {
+  await sql(`CREATE DATABASE "${database}"`);
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const script = `require('@strapi/strapi').createStrapi({ appDir: ${JSON.stringify(root)}, distDir: ${JSON.stringify(path.join(root, 'dist'))} }).start()`;
+  const server = spawn(process.execPath, ['-e', script], {
+    cwd: root,
+    env: {
+      ...process.env,
+      NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn',
+      DATABASE_CLIENT: 'postgres', DATABASE_NAME: database, DATABASE_HOST: admin.host, DATABASE_PORT: String(admin.port),
+      DATABASE_USERNAME: 'postgres', DATABASE_URL: '', RATE_LIMIT_ENABLED: 'false', SERVE_ADMIN_PANEL: 'false',
+      APP_KEYS: `${secret()},${secret()}`, API_TOKEN_SALT: secret(), ADMIN_JWT_SECRET: secret(),
+      TRANSFER_TOKEN_SALT: secret(), JWT_SECRET: secret(), ENCRYPTION_KEY: secret(),
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  let exitCode = null;
+  server.on('exit', (code, signal) => (exitCode = code ?? signal));
+  try {
+    for (let i = 0; ; i++) {
+      if (exitCode !== null) throw new Error(`the server exited (${exitCode}) before it was healthy`);
+      const ok = await fetch(`${base}/_health`).then((r) => r.status === 204, () => false);
+      if (ok) break;
+      if (i > 600) throw new Error('the server was not healthy within 120 s');
+      await sleep(200);
+    }
+
+    const call = async (method, url, token, body) => {
+      const res = await fetch(`${base}/api${url}`, {
+        method,
+        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      return res.json();
+    };
+    const users = [];
+    for (let i = 0; i < 20; i++) {
+      const username = `soak${i}${randomBytes(3).toString('hex')}`;
+      const res = await call('POST', '/auth/local/register', null, { username, email: `${username}@example.com`, password: 'Str0ng-Passw0rd!' });
+      users.push({ jwt: res.jwt, id: res.user.id });
+    }
+    const posts = [];
+    for (const u of users) posts.push((await call('POST', '/posts', u.jwt, { title: 'soak', description: 'x'.repeat(200) })).data.documentId);
+    for (const [i, u] of users.entries()) await call('POST', `/posts/comment/${posts[(i + 1) % posts.length]}`, u.jwt, { content: 'hello' });
+
+    // A mix of reads and writes, each connection cycling through its own user's requests.
+    const requests = users.flatMap((u, i) => [
+      { method: 'GET', path: `/api/posts/${posts[i]}`, headers: { authorization: `Bearer ${u.jwt}` } },
+      { method: 'POST', path: `/api/posts/like/${posts[(i + 3) % posts.length]}`, headers: { authorization: `Bearer ${u.jwt}` } },
+      { method: 'GET', path: '/api/users/users', headers: { authorization: `Bearer ${u.jwt}` } },
+      { method: 'POST', path: `/api/posts/unlike/${posts[(i + 3) % posts.length]}`, headers: { authorization: `Bearer ${u.jwt}` } },
+      { method: 'GET', path: '/api/posts/all_posts', headers: { authorization: `Bearer ${u.jwt}` } },
+    ]);
+    const run = (opts) => autocannon({ url: base, requests, connections: 32, timeout: 30, ...opts });
+
+    await run({ duration: 5 }); // warm-up
+    const capacity = await run({ duration: 15 });
+    const capacityRps = Math.round(capacity.requests.average);
+    const rssBefore = rssMb(server.pid);
+    console.log(`soak: capacity ${capacityRps} req/s at 32 connections (p50 ${capacity.latency.p50} ms, p99 ${capacity.latency.p99} ms); RSS ${rssBefore} MB`);
+
+    const samples = [];
+    const sampler = setInterval(() => exitCode === null && samples.push(rssMb(server.pid)), 10_000);
+    const overload = await run({ duration: SOAK_SECONDS, connections: 64, overallRate: capacityRps * 2 });
+    clearInterval(sampler);
+    const rssAfter = rssMb(server.pid);
+    const alive = exitCode === null;
+    const fiveXx = overload['5xx'] ?? 0;
+    const firstMinute = samples.slice(0, Math.max(1, Math.floor(samples.length / 5)));
+    const lastMinute = samples.slice(-Math.max(1, Math.floor(samples.length / 5)));
+    const mean = (xs) => Math.round(xs.reduce((a, b) => a + b, 0) / xs.length);
+    const growth = (mean(lastMinute) - mean(firstMinute)) / mean(firstMinute);
+    const result = {
+      seconds: SOAK_SECONDS,
+      capacityRps,
+      offeredRps: capacityRps * 2,
+      servedRps: Math.round(overload.requests.average),
+      p50: overload.latency.p50,
+      p99: overload.latency.p99,
+      requests: overload.requests.total,
+      fiveXx,
+      errors: overload.errors,
+      timeouts: overload.timeouts,
+      rssBefore,
+      rssAfter,
+      rssSamples: samples,
+      rssGrowthFirstToLastFifth: Math.round(growth * 1000) / 10,
+      alive,
+    };
+    fs.mkdirSync(path.join(root, '.tmp'), { recursive: true });
+    fs.writeFileSync(path.join(root, '.tmp', 'soak.json'), JSON.stringify(result, null, 2));
+    console.log(
+      `soak: offered ${result.offeredRps} req/s for ${SOAK_SECONDS} s, served ${result.servedRps} req/s ` +
+        `(p50 ${result.p50} ms, p99 ${result.p99} ms), ${result.requests} requests, ${fiveXx} 5xx, ` +
+        `${result.errors} errors, ${result.timeouts} timeouts; RSS ${rssBefore} → ${rssAfter} MB ` +
+        `(samples ${samples.join(' ')}; last fifth vs first fifth ${result.rssGrowthFirstToLastFifth}%); alive: ${alive}`
+    );
+    const failures = [];
+    if (!alive) failures.push('the server died');
+    if (fiveXx > 0) failures.push(`${fiveXx} answers were 5xx`);
+    if (overload.errors > 0) failures.push(`${overload.errors} connection errors`);
+    if (growth > 0.2) failures.push(`RSS kept growing: +${result.rssGrowthFirstToLastFifth}% from the first to the last fifth of the run`);
+    console.log(failures.length === 0 ? '1 passed, 0 failed' : `0 passed, 1 failed: ${failures.join('; ')}`);
+    return failures.length === 0 ? 0 : 1;
+  } finally {
+    if (exitCode === null) {
+      server.kill('SIGTERM');
+      for (let i = 0; i < 150 && exitCode === null; i++) await sleep(100);
+      if (exitCode === null) server.kill('SIGKILL');
+    }
+    await sql(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`).catch(() => {});
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  }
+);
