@@ -13,10 +13,10 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort, printLogTail, startServer, stopServer, waitForHealth } from './lib/server.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const HEALTH_TIMEOUT_MS = 120_000;
@@ -50,20 +50,7 @@ function parseArgs(argv) {
 // Helpers
 
 const secret = () => randomBytes(16).toString('base64');
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A port nobody listens on right now: the kernel picks one for a throw-away listener. */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** The suite's test files: Node's default test-file patterns, searched recursively. */
 function testFiles(target) {
@@ -159,71 +146,10 @@ async function createDatabase(client, workDir) {
 // ---------------------------------------------------------------------------------------------
 // Server
 
-/** Starts `strapi start` in its own process group, keeping its output in a log file. */
-function startServer(env, logFile) {
-  const out = fs.openSync(logFile, 'a');
-  const child = spawn('npx', ['strapi', 'start'], {
-    cwd: root,
-    env,
-    stdio: ['ignore', out, out],
-    detached: true, // its own process group: npx, strapi and anything they start stop together
-  });
-  fs.closeSync(out);
-  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  child.on('error', (error) => log(`could not start the server: ${error.message}`));
-  return { child, exited };
-}
 
-function signalGroup(child, signal) {
-  try {
-    process.kill(-child.pid, signal);
-  } catch (error) {
-    if (error.code !== 'ESRCH') throw error;
-  }
-}
 
-async function stopServer(server) {
-  if (!server || server.stopped) return;
-  server.stopped = true;
-  if (server.child.exitCode !== null || server.child.signalCode !== null) return;
-  signalGroup(server.child, 'SIGTERM');
-  const timer = sleep(STOP_GRACE_MS).then(() => 'timeout');
-  if ((await Promise.race([server.exited, timer])) === 'timeout') {
-    log(`server still running ${STOP_GRACE_MS / 1000} s after SIGTERM: sending SIGKILL`);
-    signalGroup(server.child, 'SIGKILL');
-    await server.exited;
-  }
-}
 
-/** Polls GET /_health until it answers 204. Fails early when the server process exits. */
-async function waitForHealth(baseUrl, server) {
-  let exit;
-  server.exited.then((result) => (exit = result));
-  const deadline = Date.now() + HEALTH_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (exit) return { ok: false, reason: `the server exited (code ${exit.code}, signal ${exit.signal}) before it was healthy` };
-    try {
-      const res = await fetch(`${baseUrl}/_health`, { signal: AbortSignal.timeout(2_000) });
-      if (res.status === 204) return { ok: true };
-    } catch {
-      // not listening yet
-    }
-    await sleep(500);
-  }
-  return { ok: false, reason: `GET /_health did not answer 204 within ${HEALTH_TIMEOUT_MS / 1000} s` };
-}
 
-function printLogTail(logFile) {
-  let text = '';
-  try {
-    text = fs.readFileSync(logFile, 'utf8');
-  } catch {
-    // no log at all
-  }
-  const lines = text.trimEnd().split('\n').slice(-LOG_TAIL_LINES);
-  console.error(`[acceptance] last ${lines.length} lines of the server log (${logFile}):`);
-  console.error(lines.join('\n'));
-}
 
 // ---------------------------------------------------------------------------------------------
 // Main
@@ -233,7 +159,7 @@ const current = { server: undefined, database: undefined, workDir: undefined, ch
 async function cleanUp({ keepLog }) {
   current.cleaning ??= (async () => {
     for (const child of current.children) child.kill('SIGTERM');
-    await stopServer(current.server);
+    await stopServer(current.server, { graceMs: STOP_GRACE_MS, log });
     if (current.database) {
       try {
         await current.database.drop();
@@ -304,13 +230,13 @@ async function main() {
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   log(`starting the production server on ${baseUrl} (log: ${logFile})`);
-  current.server = startServer({ ...baseEnv, ...current.database.env, HOST: '127.0.0.1', PORT: String(port) }, logFile);
+  current.server = startServer({ root, log, env: { ...baseEnv, ...current.database.env, HOST: '127.0.0.1', PORT: String(port) }, logFile });
 
   const started = Date.now();
-  const health = await waitForHealth(baseUrl, current.server);
+  const health = await waitForHealth(baseUrl, current.server, HEALTH_TIMEOUT_MS);
   if (!health.ok) {
     log(health.reason);
-    printLogTail(logFile);
+    printLogTail(logFile, LOG_TAIL_LINES, 'acceptance');
     return 1;
   }
   log(`server healthy after ${((Date.now() - started) / 1000).toFixed(1)} s; running ${files.map((f) => path.relative(root, f)).join(', ')}`);
@@ -321,7 +247,7 @@ async function main() {
   });
   if (code !== 0) {
     log(`the test run failed (exit code ${code})`);
-    printLogTail(logFile);
+    printLogTail(logFile, LOG_TAIL_LINES, 'acceptance');
   }
   return code;
 }
