@@ -25,3 +25,10 @@ export async function validateQuery(strapi: Core.Strapi, ctx: Context, uid: stri
     auth: ctx.state.auth,
   });
 }
+
+/** The authenticated caller's id and documentId, or a 401 for a Public request. */
+export function callerOf(ctx: Context): { id: number; documentId: string } {
+  requireViewer(ctx);
+  const user = ctx.state.user as { id: number; documentId: string };
+  return { id: user.id, documentId: user.documentId };
+}

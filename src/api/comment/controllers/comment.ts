@@ -2,7 +2,7 @@ import { factories, type Core } from '@strapi/strapi';
 import type { Context } from 'koa';
 import { entityRef } from '../../../lib/refs';
 import { reportInput } from '../../../lib/report-input';
-import { requireViewer, validateQuery } from '../../../lib/request';
+import { callerOf, validateQuery } from '../../../lib/request';
 import type commentService from '../services/comment';
 
 type CommentService = ReturnType<typeof commentService>;
@@ -10,11 +10,7 @@ const COMMENT = 'api::comment.comment';
 
 export default factories.createCoreController(COMMENT, ({ strapi }: { strapi: Core.Strapi }) => {
   const service = () => strapi.service(COMMENT) as unknown as CommentService;
-  const caller = (ctx: Context) => {
-    requireViewer(ctx);
-    const user = ctx.state.user as { id: number; documentId: string };
-    return { id: user.id, documentId: user.documentId };
-  };
+  const caller = callerOf;
 
   return {
     async delete(ctx: Context) {
