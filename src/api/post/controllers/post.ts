@@ -3,7 +3,7 @@ import type { Context } from 'koa';
 import { bodyOf, pageOf, text } from '../../../lib/input';
 import { entityRef } from '../../../lib/refs';
 import { reportInput } from '../../../lib/report-input';
-import { requireViewer, validateQuery, viewerId } from '../../../lib/request';
+import { callerOf, requireViewer, validateQuery, viewerId } from '../../../lib/request';
 import type postService from '../services/post';
 
 type PostService = ReturnType<typeof postService>;
@@ -12,11 +12,7 @@ const POST = 'api::post.post';
 /** Thin controllers: parse and validate the request, call the post service, shape the answer. */
 export default factories.createCoreController(POST, ({ strapi }: { strapi: Core.Strapi }) => {
   const service = () => strapi.service(POST) as unknown as PostService;
-  const caller = (ctx: Context) => {
-    requireViewer(ctx);
-    const user = ctx.state.user as { id: number; documentId: string };
-    return { id: user.id, documentId: user.documentId };
-  };
+  const caller = callerOf;
   const ref = (ctx: Context) => entityRef(String(ctx.params.id));
   // Every action runs Strapi's query validation, even where the query is unused, so no route
   // accepts filters or sorts on private fields.
@@ -77,6 +73,25 @@ export default factories.createCoreController(POST, ({ strapi }: { strapi: Core.
       await checkQuery(ctx);
       const { data, pagination } = await service().listOwn(userId, pageOf(ctx.query as Record<string, unknown>));
       ctx.body = { data, meta: { pagination } };
+    },
+
+    /**
+     * Benchmark only (route in 02-bench-core.ts, off unless BENCH_CORE_ROUTE=true): the same post
+     * read through Strapi's CORE findOne (the prototype of this controller), with the populate our
+     * read needs: author fields, the like count, and the first 25 comments with their authors.
+     */
+    async coreFindOne(ctx: Context) {
+      const core = Object.getPrototypeOf(this) as { findOne: (ctx: Context) => Promise<unknown> };
+      const author = { fields: ['id', 'documentId', 'username', 'name'] };
+      ctx.query = {
+        fields: ['title', 'description', 'hidden', 'createdAt', 'updatedAt'],
+        populate: {
+          author,
+          likedBy: { count: true },
+          comments: { fields: ['content', 'createdAt'], sort: ['createdAt:asc', 'id:asc'], populate: { author } },
+        },
+      } as unknown as Context['query'];
+      ctx.body = await core.findOne.call(this, ctx);
     },
   };
 });
