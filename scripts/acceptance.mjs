@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, printLogTail, startServer, stopServer, waitForHealth } from './lib/server.mjs';
+import { cleanUpOnSignals, freePort, printLogTail, removeWorkDir, startServer, stopServer, waitForHealth } from './lib/server.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const HEALTH_TIMEOUT_MS = 120_000;
@@ -167,26 +167,12 @@ async function cleanUp({ keepLog }) {
         log(`could not remove the test database: ${error.message}`);
       }
     }
-    if (current.workDir) {
-      if (keepLog) {
-        for (const entry of fs.readdirSync(current.workDir)) {
-          if (entry !== 'server.log') fs.rmSync(path.join(current.workDir, entry), { force: true, recursive: true });
-        }
-      } else {
-        fs.rmSync(current.workDir, { recursive: true, force: true });
-      }
-    }
+    removeWorkDir(current.workDir, keepLog);
   })();
   return current.cleaning;
 }
 
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(signal, async () => {
-    log(`received ${signal}: stopping`);
-    await cleanUp({ keepLog: false });
-    process.exit(128 + os.constants.signals[signal]);
-  });
-}
+cleanUpOnSignals(cleanUp, log);
 
 async function main() {
   const { build, testArgs } = parseArgs(process.argv.slice(2));

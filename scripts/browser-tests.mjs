@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, printLogTail, startServer, stopServer, waitForHealth } from './lib/server.mjs';
+import { cleanUpOnSignals, freePort, printLogTail, removeWorkDir, startServer, stopServer, waitForHealth } from './lib/server.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const TESTS_DIR = path.join(root, 'tests', 'browser');
@@ -99,26 +99,12 @@ async function cleanUp({ keepLog }) {
     if (current.dbFile) {
       for (const suffix of ['', '-wal', '-shm', '-journal']) fs.rmSync(current.dbFile + suffix, { force: true });
     }
-    if (current.workDir) {
-      if (keepLog) {
-        for (const entry of fs.readdirSync(current.workDir)) {
-          if (entry !== 'server.log') fs.rmSync(path.join(current.workDir, entry), { force: true, recursive: true });
-        }
-      } else {
-        fs.rmSync(current.workDir, { recursive: true, force: true });
-      }
-    }
+    removeWorkDir(current.workDir, keepLog);
   })();
   return current.cleaning;
 }
 
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(signal, async () => {
-    log(`received ${signal}: stopping`);
-    await cleanUp({ keepLog: false });
-    process.exit(128 + os.constants.signals[signal]);
-  });
-}
+cleanUpOnSignals(cleanUp, log);
 
 async function main() {
   const { build, testArgs } = parseArgs(process.argv.slice(2));

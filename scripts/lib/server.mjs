@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -85,4 +86,27 @@ export function printLogTail(logFile, lineCount, prefix) {
   const lines = text.trimEnd().split('\n').slice(-lineCount);
   console.error(`[${prefix}] last ${lines.length} lines of the server log (${logFile}):`);
   console.error(lines.join('\n'));
+}
+
+/** Removes the run's scratch folder; with `keepLog`, keeps only its server.log. */
+export function removeWorkDir(workDir, keepLog) {
+  if (!workDir) return;
+  if (!keepLog) {
+    fs.rmSync(workDir, { recursive: true, force: true });
+    return;
+  }
+  for (const entry of fs.readdirSync(workDir)) {
+    if (entry !== 'server.log') fs.rmSync(`${workDir}/${entry}`, { force: true, recursive: true });
+  }
+}
+
+/** On SIGINT, SIGTERM or SIGHUP: clean up, then exit with the signal's conventional status. */
+export function cleanUpOnSignals(cleanUp, log) {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.on(signal, async () => {
+      log(`received ${signal}: stopping`);
+      await cleanUp({ keepLog: false });
+      process.exit(128 + os.constants.signals[signal]);
+    });
+  }
 }
