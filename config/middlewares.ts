@@ -26,7 +26,8 @@ const config = ({ env }: Core.Config.Shared.ConfigParams): Core.Config.Middlewar
     name: 'strapi::body',
     config: { jsonLimit: '1mb', formLimit: '1mb', textLimit: '1mb' },
   },
-  // Must follow strapi::body: it reads the `token` field of a JSON body.
+  // Both must follow strapi::body: they read the parsed JSON body.
+  'global::reject-nul',
   'global::legacy-token',
   'strapi::session',
   'strapi::favicon',

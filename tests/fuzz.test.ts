@@ -121,7 +121,12 @@ describe('fuzzing every route', () => {
         fc.constantFrom('none' as const, 'user' as const, 'garbage' as const),
         check
       ),
-      { numRuns: Number(process.env.FUZZ_RUNS ?? 2_000), seed: process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined }
+      // A fixed seed by default, so CI is reproducible; FUZZ_SEED=random explores new inputs
+      // (fast-check prints the seed of a failure: add the input below as a regression case).
+      {
+        numRuns: Number(process.env.FUZZ_RUNS ?? 2_000),
+        seed: process.env.FUZZ_SEED === 'random' ? undefined : Number(process.env.FUZZ_SEED ?? 20_261_124),
+      }
     );
     console.log(`fuzz: ${tried} requests, 0 answered 5xx`);
   });
@@ -131,8 +136,15 @@ describe('fuzzing every route', () => {
     ['post', '/posts', '{"title":"\\ud800"}'],
     // The router answered this 405 in plain text, outside the envelope.
     ['delete', '/posts/', '{}'],
+    // PostgreSQL refuses NUL in text ("invalid byte sequence"): these answered 500 there.
+    ['get', '/users/%00@example.com', ''],
+    ['post', '/posts', '{"title":"a\\u0000b"}'],
+    ['post', '/auth/local/register', '{"username":"nul\\u0000user","email":"nul@example.com","password":"Str0ng-Passw0rd!"}'],
+    ['post', '/users/login', '{"email":"a\\u0000@example.com","password":"x"}'],
   ])('regression: %s %s %s', async (method, path, body) => {
-    const res = await http[method as 'post'](path, user.jwt).set('Content-Type', 'application/json').send(body);
+    let req = http[method as 'post'](path, user.jwt);
+    if (body) req = req.set('Content-Type', 'application/json').send(body);
+    const res = await req;
     expect(res.status).toBeLessThan(500);
     if (res.status >= 400) {
       expect(res.body.data).toBeNull();
