@@ -5,6 +5,19 @@ import { tables } from './tables';
 /** Hidden rows are stored as booleans (PostgreSQL) or 0/1 (SQLite); NULL counts as visible. */
 export const isHidden = (value: unknown): boolean => value === true || value === 1 || value === '1';
 
+/** A where-clause for rows a moderator has not hidden (`column` is e.g. 'p.hidden'). */
+export const notHidden =
+  (column: string) =>
+  (query: Knex.QueryBuilder): Knex.QueryBuilder =>
+    query.where(column, false).orWhereNull(column);
+
+/** The id of a post's author, or null for a post without one. */
+export async function postAuthorId(strapi: Core.Strapi, db: Knex | Knex.Transaction, postId: number): Promise<number | null> {
+  const t = tables(strapi);
+  const row = await db(t.postAuthor.table).select(t.postAuthor.target).where(t.postAuthor.owner, postId).first();
+  return row ? Number(row[t.postAuthor.target]) : null;
+}
+
 /** Whether the viewer may see a post: everyone unless a moderator hid it, then only its author. */
 export async function canSeePost(
   strapi: Core.Strapi,
@@ -14,7 +27,5 @@ export async function canSeePost(
 ): Promise<boolean> {
   if (!post.hidden) return true;
   if (viewerId === undefined) return false;
-  const t = tables(strapi);
-  const row = await db(t.postAuthor.table).select(t.postAuthor.target).where(t.postAuthor.owner, post.id).first();
-  return row !== undefined && Number(row[t.postAuthor.target]) === viewerId;
+  return (await postAuthorId(strapi, db, post.id)) === viewerId;
 }

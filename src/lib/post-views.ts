@@ -1,5 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import type { Knex } from 'knex';
+import { notHidden } from './moderation';
 import { tables, toCount, type Tables } from './tables';
 import { AUTHOR_FIELDS, iso, toAuthor, type CommentView, type PostView } from './views';
 
@@ -87,7 +88,7 @@ export async function loadPostViews(strapi: Core.Strapi, ids: number[], viewerId
 function visibleComments(knex: Knex, t: Tables): Knex.QueryBuilder {
   return knex(`${t.commentPost.table} as l`)
     .join(`${t.comments} as c`, 'c.id', `l.${t.commentPost.owner}`)
-    .where((q) => q.where('c.hidden', false).orWhereNull('c.hidden'));
+    .where(notHidden('c.hidden'));
 }
 
 /** The first INLINE_COMMENTS comments of each post, oldest first, ties by lowest id. */

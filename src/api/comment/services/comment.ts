@@ -1,7 +1,7 @@
 import { factories, type Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import type { Knex } from 'knex';
-import { canSeePost, isHidden } from '../../../lib/moderation';
+import { canSeePost, isHidden, postAuthorId } from '../../../lib/moderation';
 import type { Ref } from '../../../lib/refs';
 import { tables } from '../../../lib/tables';
 import type reportService from '../../report/services/report';
@@ -41,19 +41,13 @@ export default factories.createCoreService('api::comment.comment', ({ strapi }: 
     };
   };
 
-  const postAuthorOf = async (db: Knex | Knex.Transaction, postId: number | null): Promise<number | null> => {
-    if (postId === null) return null;
-    const t = tables(strapi);
-    const row = await db(t.postAuthor.table).select(t.postAuthor.target).where(t.postAuthor.owner, postId).first();
-    return row ? Number(row[t.postAuthor.target]) : null;
-  };
-
   return {
     /** The comment's author or the post's author may delete it. */
     async remove(ref: Ref, callerId: number): Promise<{ id: number; documentId: string }> {
       return strapi.db.transaction(async ({ trx }) => {
         const comment = (await findComment(trx, ref)) ?? notFound();
-        const mayDelete = comment.authorId === callerId || (await postAuthorOf(trx, comment.postId)) === callerId;
+        const mayDelete =
+          comment.authorId === callerId || (comment.postId !== null && (await postAuthorId(strapi, trx, comment.postId)) === callerId);
         if (!mayDelete) throw new ForbiddenError('Only the comment’s author or the post’s author can delete it');
         await strapi.documents('api::comment.comment').delete({ documentId: comment.documentId });
         return { id: comment.id, documentId: comment.documentId };

@@ -4,7 +4,7 @@ import type { Knex } from 'knex';
 import type { Page } from '../../../lib/input';
 import { loadPostViews, toCommentView } from '../../../lib/post-views';
 import type { Ref } from '../../../lib/refs';
-import { canSeePost, isHidden } from '../../../lib/moderation';
+import { canSeePost, isHidden, postAuthorId } from '../../../lib/moderation';
 import { isForeignKeyViolation, tables, toCount } from '../../../lib/tables';
 import type reportService from '../../report/services/report';
 import type { ReportInput, ReportView } from '../../report/services/report';
@@ -93,8 +93,7 @@ export default factories.createCoreService('api::post.post', ({ strapi }: { stra
       return strapi.db.transaction(async ({ trx }) => {
         const { id, documentId } = await requireKey(trx, ref, 'update');
         const key = { id, documentId };
-        const author = await trx(t.postAuthor.table).select(t.postAuthor.target).where(t.postAuthor.owner, key.id).first();
-        if (!author || Number(author[t.postAuthor.target]) !== callerId) {
+        if ((await postAuthorId(strapi, trx, key.id)) !== callerId) {
           throw new ForbiddenError('Only the author can delete this post');
         }
         // One statement for all comments: a popular post may have thousands.

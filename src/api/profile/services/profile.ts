@@ -1,6 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import type { Knex } from 'knex';
+import { notHidden } from '../../../lib/moderation';
 import type { Ref } from '../../../lib/refs';
 import { isForeignKeyViolation, tables, toCount } from '../../../lib/tables';
 import type { Counts, OwnProfile, PublicProfile } from '../../../lib/views';
@@ -31,7 +32,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     if (!ownView) {
       posts
         .join(`${t.posts} as p`, 'p.id', `a.${t.postAuthor.owner}`)
-        .where((q) => q.where('p.hidden', false).orWhereNull('p.hidden'));
+        .where(notHidden('p.hidden'));
     }
     const row = await db
       .select(

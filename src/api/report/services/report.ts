@@ -2,6 +2,7 @@ import { factories, type Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import type { Knex } from 'knex';
 import { tables } from '../../../lib/tables';
+import { iso } from '../../../lib/views';
 
 export const REPORT_REASONS = ['spam', 'abuse', 'illegal', 'other'] as const;
 export type ReportReason = (typeof REPORT_REASONS)[number];
@@ -36,7 +37,7 @@ export default factories.createCoreService(REPORT, ({ strapi }: { strapi: Core.S
     reason: row.reason as ReportReason,
     details: (row.details as string | null) ?? null,
     status: row.state as string,
-    createdAt: row.createdAt instanceof Date ? row.createdAt.toISOString() : String(row.createdAt),
+    createdAt: iso(row.createdAt),
   });
 
   /** Recounts the open reports of one post or comment from the reports themselves. */
