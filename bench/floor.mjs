@@ -81,44 +81,36 @@ async function postKey(raw, viewerId) {
   return { id: row.id, documentId: row.document_id };
 }
 
-const VISIBLE_C = `(c.hidden = ${F} OR c.hidden IS NULL)`;
-
+// The floor reads the same derived tables as the app (counters and ordered indexes kept by the
+// app's triggers, database/derived): it is the best hand-written SQL on the same schema.
 async function postViews(ids, viewerId) {
   if (ids.length === 0) return [];
   const list = ids.map((_, i) => `$${i + 1}`).join(',');
   const v = ids.length + 1;
-  const [rows, likes, ccount, liked, comments] = await Promise.all([
+  const liked = viewerId === undefined ? 'false AS liked' : `EXISTS (SELECT 1 FROM posts_liked_by_lnk k WHERE k.post_id = p.id AND k.user_id = $${v}) AS liked`;
+  const firsts = ids
+    .map((_, i) => `SELECT * FROM (SELECT post_id, comment_id, created_at FROM social_post_comments WHERE post_id = $${i + 1}
+                    ORDER BY created_at, comment_id LIMIT 25) f${i}`)
+    .join(' UNION ALL ');
+  const [rows, comments] = await Promise.all([
     all(
       `SELECT p.id, p.document_id, p.title, p.description, p.hidden, p.created_at, p.updated_at,
-              u.id AS a_id, u.document_id AS a_doc, u.username AS a_username, u.name AS a_name
+              u.id AS a_id, u.document_id AS a_doc, u.username AS a_username, u.name AS a_name,
+              s.likes, s.comments, ${liked}
          FROM posts p LEFT JOIN posts_author_lnk l ON l.post_id = p.id LEFT JOIN up_users u ON u.id = l.user_id
+         LEFT JOIN social_post_stats s ON s.post_id = p.id
         WHERE p.id IN (${list})`,
-      ids
+      viewerId === undefined ? ids : [...ids, viewerId]
     ),
-    all(`SELECT post_id AS post, count(*) AS n FROM posts_liked_by_lnk WHERE post_id IN (${list}) GROUP BY post_id`, ids),
     all(
-      `SELECT l.post_id AS post, count(*) AS n FROM comments_post_lnk l JOIN comments c ON c.id = l.comment_id
-        WHERE l.post_id IN (${list}) AND ${VISIBLE_C} GROUP BY l.post_id`,
-      ids
-    ),
-    viewerId === undefined
-      ? []
-      : all(`SELECT post_id AS post FROM posts_liked_by_lnk WHERE user_id = $${v} AND post_id IN (${list})`, [...ids, viewerId]),
-    all(
-      `SELECT * FROM (
-         SELECT c.id, c.document_id, c.content, c.created_at, l.post_id AS post,
-                u.id AS a_id, u.document_id AS a_doc, u.username AS a_username, u.name AS a_name,
-                row_number() OVER (PARTITION BY l.post_id ORDER BY c.created_at, c.id) AS rn
-           FROM comments_post_lnk l JOIN comments c ON c.id = l.comment_id
-           LEFT JOIN comments_author_lnk ca ON ca.comment_id = c.id LEFT JOIN up_users u ON u.id = ca.user_id
-          WHERE l.post_id IN (${list}) AND ${VISIBLE_C}) r
-        WHERE rn <= 25 ORDER BY post, rn`,
+      `SELECT f.post_id AS post, c.id, c.document_id, c.content, c.created_at,
+              u.id AS a_id, u.document_id AS a_doc, u.username AS a_username, u.name AS a_name
+         FROM (${firsts}) f JOIN comments c ON c.id = f.comment_id
+         LEFT JOIN comments_author_lnk ca ON ca.comment_id = c.id LEFT JOIN up_users u ON u.id = ca.user_id
+        ORDER BY f.post_id, f.created_at, f.comment_id`,
       ids
     ),
   ]);
-  const likeMap = new Map(likes.map((r) => [Number(r.post), Number(r.n)]));
-  const ccMap = new Map(ccount.map((r) => [Number(r.post), Number(r.n)]));
-  const likedSet = new Set(liked.map((r) => Number(r.post)));
   const byPost = new Map();
   for (const c of comments) {
     const arr = byPost.get(Number(c.post)) ?? [];
@@ -132,20 +124,16 @@ async function postViews(ids, viewerId) {
     return [{
       id: r.id, documentId: r.document_id, title: r.title, description: r.description ?? '',
       createdAt: iso(r.created_at), updatedAt: iso(r.updated_at), author: author(r),
-      hidden: r.hidden === true || r.hidden === 1, likes: likeMap.get(id) ?? 0, likedByMe: likedSet.has(id),
-      commentsCount: ccMap.get(id) ?? 0, comments: byPost.get(id) ?? [],
+      hidden: r.hidden === true || r.hidden === 1, likes: Number(r.likes ?? 0), likedByMe: r.liked === true || r.liked === 1,
+      commentsCount: Number(r.comments ?? 0), comments: byPost.get(id) ?? [],
     }];
   });
 }
 
-async function counts(userId) {
-  const r = await one(
-    `SELECT (SELECT count(*) FROM up_users_following_lnk WHERE inv_user_id = $1) AS followers,
-            (SELECT count(*) FROM up_users_following_lnk WHERE user_id = $1) AS following,
-            (SELECT count(*) FROM posts_author_lnk WHERE user_id = $1) AS posts`,
-    [userId]
-  );
-  return { followers: Number(r.followers), following: Number(r.following), posts: Number(r.posts) };
+async function counts(userId, own) {
+  const r = (await one(`SELECT followers, following, posts, hidden_posts FROM social_user_stats WHERE user_id = $1`, [userId])) ?? {};
+  const posts = Number(r.posts ?? 0) - (own ? 0 : Number(r.hidden_posts ?? 0));
+  return { followers: Number(r.followers ?? 0), following: Number(r.following ?? 0), posts };
 }
 
 async function profileRow(raw) {
@@ -156,15 +144,15 @@ async function profileRow(raw) {
 
 async function publicProfile(u, viewerId) {
   const [c, f] = await Promise.all([
-    counts(u.id),
+    counts(u.id, u.id === viewerId),
     one(`SELECT 1 AS x FROM up_users_following_lnk WHERE user_id = $1 AND inv_user_id = $2`, [viewerId, u.id]),
   ]);
   return { id: u.id, documentId: u.document_id, username: u.username, name: u.name ?? null, ...c, followedByMe: f !== undefined };
 }
 
 const likeState = async (key, liked) => {
-  const r = await one(`SELECT count(*) AS n FROM posts_liked_by_lnk WHERE post_id = $1`, [key.id]);
-  return { data: { ...key, likes: Number(r.n), likedByMe: liked }, meta: {} };
+  const r = await one(`SELECT likes FROM social_post_stats WHERE post_id = $1`, [key.id]);
+  return { data: { ...key, likes: Number(r?.likes ?? 0), likedByMe: liked }, meta: {} };
 };
 
 const router = new Router({ prefix: '/api' });
@@ -173,15 +161,14 @@ router.get('/posts/all_posts', async (ctx) => {
   const page = Math.max(1, Number(ctx.query['pagination[page]'] ?? 1) | 0);
   const pageSize = Math.min(100, Math.max(1, Number(ctx.query['pagination[pageSize]'] ?? 25) | 0));
   const [total, idRows] = await Promise.all([
-    one(`SELECT count(*) AS n FROM posts_author_lnk WHERE user_id = $1`, [me]),
+    one(`SELECT posts FROM social_user_stats WHERE user_id = $1`, [me]),
     all(
-      `SELECT p.id FROM posts p JOIN posts_author_lnk a ON a.post_id = p.id WHERE a.user_id = $1
-        ORDER BY p.created_at DESC, p.id DESC LIMIT $2 OFFSET $3`,
+      `SELECT post_id FROM social_author_posts WHERE user_id = $1 ORDER BY created_at DESC, post_id DESC LIMIT $2 OFFSET $3`,
       [me, pageSize, (page - 1) * pageSize]
     ),
   ]);
-  const n = Number(total.n);
-  ctx.body = { data: await postViews(idRows.map((r) => r.id), me), meta: { pagination: { page, pageSize, pageCount: Math.ceil(n / pageSize), total: n } } };
+  const n = Number(total?.posts ?? 0);
+  ctx.body = { data: await postViews(idRows.map((r) => r.post_id), me), meta: { pagination: { page, pageSize, pageCount: Math.ceil(n / pageSize), total: n } } };
 });
 router.get('/posts/:id', async (ctx) => {
   const me = await viewer(ctx, false);
@@ -203,7 +190,7 @@ router.post('/posts/unlike/:id', async (ctx) => {
 router.get('/users/users', async (ctx) => {
   const me = await viewer(ctx, true);
   const u = await profileRow(String(me));
-  ctx.body = { id: u.id, documentId: u.document_id, username: u.username, name: u.name ?? null, email: u.email, ...(await counts(u.id)) };
+  ctx.body = { id: u.id, documentId: u.document_id, username: u.username, name: u.name ?? null, email: u.email, ...(await counts(u.id, true)) };
 });
 for (const [verb, follow] of [['follow', true], ['unfollow', false]]) {
   const handler = async (ctx) => {
@@ -228,7 +215,7 @@ router.post('/users/login', async (ctx) => {
   const ok = await bcrypt.compare(String(body.password ?? ''), u?.password || '$2a$10$wjlPO7L/NdNCj08oFft1aeqbYppckWOdRRweD2PfO/yT2fXUzN21y');
   if (!u || !ok) throw new HttpError(400, 'ValidationError', 'Invalid identifier or password');
   const token = jwt.sign({ id: u.id }, SECRET, { expiresIn: '7d' });
-  ctx.body = { jwt: token, user: { id: u.id, documentId: u.document_id, username: u.username, name: u.name ?? null, email: u.email, ...(await counts(u.id)) } };
+  ctx.body = { jwt: token, user: { id: u.id, documentId: u.document_id, username: u.username, name: u.name ?? null, email: u.email, ...(await counts(u.id, true)) } };
 });
 
 const app = new Koa();

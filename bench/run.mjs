@@ -142,7 +142,10 @@ async function runOne(kind) {
     // does LESS work than ours.)
     await grantPublic(db, ['api::post.post.coreFindOne', 'plugin::users-permissions.user.find']);
 
-    strapi = await startStrapi(db, secrets);
+    const restart = Date.now();
+    strapi = await startStrapi(db, secrets); // rebuilds and recounts the counters (database/derived)
+    s.recountSeconds = (Date.now() - restart) / 1000;
+    log(`  restarted in ${s.recountSeconds.toFixed(1)} s, counters recounted from the seeded rows`);
     floor = await startFloor(db, secrets);
     const core = await checkShapes(strapi.url, floor.url, s);
     log(`  shapes checked; core route: likedBy count ${core.coreLikes}, ${core.coreComments} comments`);
@@ -251,7 +254,7 @@ async function main() {
     md.push(`## ${run.kind === 'postgres' ? 'PostgreSQL' : 'SQLite'}`);
     md.push('');
     md.push(`Data: ${c.users} users, ${c.posts} posts, ${c.likes} likes (viral post ${c.viralLikes}), heavy user ${c.heavyPosts} posts, ` +
-      `${c.follows} follows (each of 5 stars ${c.starFollowers}), ${c.comments} comments. Seeded in ${run.seed.seconds.toFixed(1)} s.`);
+      `${c.follows} follows (each of 5 stars ${c.starFollowers}), ${c.comments} comments. Seeded in ${run.seed.seconds.toFixed(1)} s; the app then rebuilt and recounted its counters and started in ${run.seed.recountSeconds.toFixed(1)} s.`);
     md.push('');
     md.push(table);
     md.push('');

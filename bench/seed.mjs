@@ -64,6 +64,7 @@ async function pgWriter(conn) {
       bar.end();
     },
     query: (sql, params) => client.query(sql, params).then((r) => r.rows),
+    exec: (sql) => client.query(sql),
     async finish(tablesWithIds) {
       for (const t of tablesWithIds) await client.query(`SELECT setval(pg_get_serial_sequence('${t}', 'id'), (SELECT max(id) FROM "${t}"))`);
       await client.query('ANALYZE');
@@ -104,11 +105,32 @@ function sqliteWriter(filename) {
       bar.end();
     },
     query: async (sql, params = []) => db.prepare(sql.replace(/\$\d+/g, '?')).all(...params),
+    exec: async (sql) => db.exec(sql),
     async finish() {
       db.exec('ANALYZE');
       db.close();
     },
   };
+}
+
+/**
+ * A bulk load is not what the app's counter triggers (database/derived) are for: 200,000 likes on
+ * one post would update one counter row 200,000 times. So the seeder drops the triggers and the
+ * version row, loads, and the app rebuilds and recounts everything at its next start (timed by
+ * run.mjs), exactly as it would after any drift.
+ */
+async function dropDerived(w, kind) {
+  const prefix = 'social_count_%';
+  if (kind === 'postgres') {
+    for (const { name } of await w.query(`SELECT tgname AS name FROM pg_trigger WHERE NOT tgisinternal AND tgname LIKE $1`, [prefix])) {
+      await w.exec(`DROP FUNCTION IF EXISTS "${name}"() CASCADE`);
+    }
+  } else {
+    for (const { name } of await w.query(`SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE $1`, [prefix])) {
+      await w.exec(`DROP TRIGGER IF EXISTS "${name}"`);
+    }
+  }
+  await w.exec('DROP TABLE IF EXISTS social_derived_state');
 }
 
 /**
@@ -118,6 +140,7 @@ function sqliteWriter(filename) {
 export async function seed(db, o) {
   const started = Date.now();
   const w = db.kind === 'postgres' ? await pgWriter(db.conn) : sqliteWriter(db.filename);
+  await dropDerived(w, db.kind);
   const rand = rng(42);
   const int = (n) => Math.floor(rand() * n);
 

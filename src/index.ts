@@ -1,4 +1,5 @@
 import type { Core } from '@strapi/strapi';
+import { ensureDerivedTables } from '../database/derived';
 import { configureAdminViews } from './bootstrap/admin-views';
 import { seedModeratorRole } from './bootstrap/moderator-role';
 import { seedDefaultPermissions } from './bootstrap/permissions';
@@ -19,6 +20,7 @@ export default {
 
   async bootstrap({ strapi }: { strapi: Core.Strapi }) {
     try {
+      await ensureDerivedTables(strapi);
       await seedDefaultPermissions(strapi);
       await seedModeratorRole(strapi);
       await configureAdminViews(strapi);

@@ -5,12 +5,6 @@ import { tables } from './tables';
 /** Hidden rows are stored as booleans (PostgreSQL) or 0/1 (SQLite); NULL counts as visible. */
 export const isHidden = (value: unknown): boolean => value === true || value === 1 || value === '1';
 
-/** A where-clause for rows a moderator has not hidden (`column` is e.g. 'p.hidden'). */
-export const notHidden =
-  (column: string) =>
-  (query: Knex.QueryBuilder): Knex.QueryBuilder =>
-    query.where(column, false).orWhereNull(column);
-
 /** The id of a post's author, or null for a post without one. */
 export async function postAuthorId(strapi: Core.Strapi, db: Knex | Knex.Transaction, postId: number): Promise<number | null> {
   const t = tables(strapi);

@@ -1,9 +1,9 @@
 import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import type { Knex } from 'knex';
-import { notHidden } from '../../../lib/moderation';
+import { DERIVED } from '../../../../database/derived';
 import type { Ref } from '../../../lib/refs';
-import { isForeignKeyViolation, tables, toCount } from '../../../lib/tables';
+import { isForeignKeyViolation, tables } from '../../../lib/tables';
 import type { Counts, OwnProfile, PublicProfile } from '../../../lib/views';
 
 const { ValidationError, NotFoundError, ApplicationError } = errors;
@@ -14,6 +14,7 @@ const USER = 'plugin::users-permissions.user';
 const PROFILE_FIELDS = ['id', 'documentId', 'username', 'name', 'email'];
 
 type UserRow = { id: number; documentId: string; username: string; name?: string | null; email: string };
+type ProfileRow = Counts & { id: number; documentId: string; username: string; name: string | null; email: string; hiddenPosts: number; followedByMe: boolean };
 
 // A bcrypt hash of a random string nobody knows. Comparing against it when the email is unknown
 // makes a wrong email cost as much as a wrong password, so timing does not reveal accounts.
@@ -24,68 +25,71 @@ const usersPermissions = (strapi: Core.Strapi) => strapi.plugin('users-permissio
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const knex = (): Knex => strapi.db.connection;
 
-  /** Follow and post counts; posts a moderator hid count only for their author (`ownView`). */
-  const counts = async (userId: number, ownView: boolean): Promise<Counts> => {
+  /**
+   * A user with the counters (social_user_stats, kept exact by triggers) and, for a viewer,
+   * whether they follow them: one query, whatever the number of followers or posts.
+   */
+  const findProfile = async (ref: Ref, viewerId?: number): Promise<ProfileRow | null> => {
+    if (!ref) return null;
     const t = tables(strapi);
     const db = knex();
-    const posts = db(`${t.postAuthor.table} as a`).count('*').where(`a.${t.postAuthor.target}`, userId);
-    if (!ownView) {
-      posts
-        .join(`${t.posts} as p`, 'p.id', `a.${t.postAuthor.owner}`)
-        .where(notHidden('p.hidden'));
+    const query = db(`${t.users} as u`)
+      .leftJoin(`${DERIVED.userStats} as s`, 's.user_id', 'u.id')
+      .select('u.id', 'u.document_id', 'u.username', 'u.name', 'u.email', 's.followers', 's.following', 's.posts', 's.hidden_posts')
+      .first();
+    if (viewerId !== undefined) {
+      query.select(
+        db.raw(`EXISTS (SELECT 1 FROM ?? f WHERE f.?? = ? AND f.?? = u.id) AS followed`, [t.follows.table, t.follows.owner, viewerId, t.follows.target])
+      );
     }
-    const row = await db
-      .select(
-        db(t.follows.table).count('*').where(t.follows.target, userId).as('followers'),
-        db(t.follows.table).count('*').where(t.follows.owner, userId).as('following'),
-        posts.as('posts')
-      )
-      .first();
-    return { followers: toCount(row?.followers), following: toCount(row?.following), posts: toCount(row?.posts) };
-  };
-
-  const isFollowing = async (followerId: number, followedId: number): Promise<boolean> => {
-    const t = tables(strapi);
-    const row = await knex()(t.follows.table)
-      .select(t.follows.owner)
-      .where({ [t.follows.owner]: followerId, [t.follows.target]: followedId })
-      .first();
-    return row !== undefined;
-  };
-
-  const findUser = async (ref: Ref): Promise<UserRow | null> => {
-    if (!ref) return null;
-    return (await strapi.db.query(USER).findOne({ where: ref, select: PROFILE_FIELDS })) as UserRow | null;
-  };
-
-  const ownProfile = async (user: UserRow): Promise<OwnProfile> => ({
-    id: user.id,
-    documentId: user.documentId,
-    username: user.username,
-    name: user.name ?? null,
-    email: user.email,
-    ...(await counts(user.id, true)),
-  });
-
-  const publicProfile = async (user: UserRow, viewerId?: number): Promise<PublicProfile> => {
-    const [userCounts, followedByMe] = await Promise.all([
-      counts(user.id, user.id === viewerId),
-      viewerId === undefined ? Promise.resolve(false) : isFollowing(viewerId, user.id),
-    ]);
+    if ('id' in ref) query.where('u.id', ref.id);
+    else if ('documentId' in ref) query.where('u.document_id', ref.documentId);
+    else query.where('u.email', ref.email);
+    const row = (await query) as Record<string, unknown> | undefined;
+    if (!row) return null;
     return {
-      id: user.id,
-      documentId: user.documentId,
-      username: user.username,
-      name: user.name ?? null,
-      ...userCounts,
-      followedByMe,
+      id: Number(row.id),
+      documentId: String(row.document_id),
+      username: String(row.username),
+      name: (row.name as string | null) ?? null,
+      email: String(row.email),
+      followers: Number(row.followers ?? 0),
+      following: Number(row.following ?? 0),
+      posts: Number(row.posts ?? 0),
+      hiddenPosts: Number(row.hidden_posts ?? 0),
+      followedByMe: row.followed === true || row.followed === 1 || row.followed === '1',
     };
   };
 
-  const requireUser = async (ref: Ref): Promise<UserRow> => {
-    const user = await findUser(ref);
-    if (!user) throw new NotFoundError('User not found');
-    return user;
+  /** Posts a moderator hid count only in their author's own view. */
+  const countsOf = (row: ProfileRow, ownView: boolean): Counts => ({
+    followers: row.followers,
+    following: row.following,
+    posts: ownView ? row.posts : row.posts - row.hiddenPosts,
+  });
+
+  const ownProfile = (row: ProfileRow): OwnProfile => ({
+    id: row.id,
+    documentId: row.documentId,
+    username: row.username,
+    name: row.name,
+    email: row.email,
+    ...countsOf(row, true),
+  });
+
+  const publicProfile = (row: ProfileRow, viewerId?: number): PublicProfile => ({
+    id: row.id,
+    documentId: row.documentId,
+    username: row.username,
+    name: row.name,
+    ...countsOf(row, row.id === viewerId),
+    followedByMe: row.followedByMe,
+  });
+
+  const requireProfile = async (ref: Ref, viewerId?: number): Promise<ProfileRow> => {
+    const row = await findProfile(ref, viewerId);
+    if (!row) throw new NotFoundError('User not found');
+    return row;
   };
 
   return {
@@ -93,11 +97,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     publicProfile,
 
     async me(userId: number): Promise<OwnProfile> {
-      return ownProfile(await requireUser({ id: userId }));
+      return ownProfile(await requireProfile({ id: userId }));
     },
 
     async lookup(ref: Ref, viewerId: number): Promise<PublicProfile> {
-      return publicProfile(await requireUser(ref), viewerId);
+      return publicProfile(await requireProfile(ref, viewerId), viewerId);
     },
 
     /**
@@ -105,7 +109,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * the join table decides, so concurrent follows of the same pair leave exactly one row.
      */
     async follow(followerId: number, ref: Ref): Promise<PublicProfile> {
-      const target = await requireUser(ref);
+      const target = await requireProfile(ref);
       if (target.id === followerId) throw new ValidationError('You cannot follow yourself');
       const t = tables(strapi);
       try {
@@ -118,14 +122,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         if (isForeignKeyViolation(error)) throw new NotFoundError('User not found');
         throw error;
       }
-      return publicProfile(target, followerId);
+      return publicProfile(await requireProfile({ id: target.id }, followerId), followerId);
     },
 
     async unfollow(followerId: number, ref: Ref): Promise<PublicProfile> {
-      const target = await requireUser(ref);
+      const target = await requireProfile(ref);
       const t = tables(strapi);
       await knex()(t.follows.table).where({ [t.follows.owner]: followerId, [t.follows.target]: target.id }).delete();
-      return publicProfile(target, followerId);
+      return publicProfile(await requireProfile({ id: target.id }, followerId), followerId);
     },
 
     /** Login by email, with the plugin's password check, blocked/confirmed rules and JWT. */
@@ -148,7 +152,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
       // In the plugin's "refresh" mode issue() returns a Promise; awaiting works for both modes.
       const jwt = (await usersPermissions(strapi).service('jwt').issue({ id: user.id })) as string;
-      return { jwt, user: await ownProfile(user) };
+      return { jwt, user: ownProfile(await requireProfile({ id: user.id })) };
     },
   };
 };

@@ -1,0 +1,40 @@
+import type { Dialect, TriggerSpec } from './definitions';
+
+const q = (name: string) => `"${name}"`;
+
+const eventSql = (spec: TriggerSpec): string =>
+  typeof spec.event === 'string' ? spec.event : `UPDATE OF ${spec.event.update.map(q).join(', ')}`;
+
+/**
+ * The statements that (re)create one trigger. PostgreSQL runs a PL/pgSQL function per row;
+ * SQLite runs the statements inline. Both are AFTER … FOR EACH ROW, in the writer's transaction.
+ */
+export function triggerStatements(dialect: Dialect, spec: TriggerSpec): string[] {
+  const when = spec.when ? ` WHEN (${spec.when})` : '';
+  if (dialect === 'sqlite') {
+    return [
+      `DROP TRIGGER IF EXISTS ${q(spec.name)}`,
+      `CREATE TRIGGER ${q(spec.name)} AFTER ${eventSql(spec)} ON ${q(spec.table)} FOR EACH ROW${when}
+       BEGIN ${spec.body.map((statement) => `${statement};`).join('\n')} END`,
+    ];
+  }
+  return [
+    `CREATE OR REPLACE FUNCTION ${q(spec.name)}() RETURNS trigger LANGUAGE plpgsql AS $fn$
+     BEGIN ${spec.body.map((statement) => `${statement};`).join('\n')} RETURN NULL; END $fn$`,
+    `DROP TRIGGER IF EXISTS ${q(spec.name)} ON ${q(spec.table)}`,
+    `CREATE TRIGGER ${q(spec.name)} AFTER ${eventSql(spec)} ON ${q(spec.table)} FOR EACH ROW${when} EXECUTE FUNCTION ${q(spec.name)}()`,
+  ];
+}
+
+/** SQL listing the names of the triggers that exist with this prefix. */
+export function existingTriggersSql(dialect: Dialect): string {
+  return dialect === 'sqlite'
+    ? `SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE ?`
+    : `SELECT tgname AS name FROM pg_trigger WHERE NOT tgisinternal AND tgname LIKE ?`;
+}
+
+export function dropTriggerStatements(dialect: Dialect, spec: { name: string; table: string }): string[] {
+  return dialect === 'sqlite'
+    ? [`DROP TRIGGER IF EXISTS ${q(spec.name)}`]
+    : [`DROP TRIGGER IF EXISTS ${q(spec.name)} ON ${q(spec.table)}`, `DROP FUNCTION IF EXISTS ${q(spec.name)}()`];
+}

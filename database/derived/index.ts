@@ -1,0 +1,76 @@
+import type { Core } from '@strapi/strapi';
+import type { Knex } from 'knex';
+import { tables } from '../../src/lib/tables';
+import {
+  DERIVED,
+  DERIVED_VERSION,
+  TRIGGER_PREFIX,
+  backfillStatements,
+  createTableStatements,
+  dropTableNames,
+  triggerSpecs,
+  type Dialect,
+} from './definitions';
+import { existingTriggersSql, triggerStatements } from './dialect';
+
+export { DERIVED } from './definitions';
+
+const dialectOf = (strapi: Core.Strapi): Dialect => (strapi.db.dialect.client === 'postgres' ? 'postgres' : 'sqlite');
+
+async function storedVersion(knex: Knex): Promise<number | null> {
+  try {
+    const row = await knex(DERIVED.state).select('version').where('id', 1).first();
+    return row ? Number(row.version) : null;
+  } catch {
+    return null; // the table does not exist yet
+  }
+}
+
+async function existingTriggers(knex: Knex, dialect: Dialect): Promise<Set<string>> {
+  const result = await knex.raw(existingTriggersSql(dialect), [`${TRIGGER_PREFIX}%`]);
+  const rows = (dialect === 'postgres' ? result.rows : result) as Array<{ name: string }>;
+  return new Set(rows.map((row) => row.name));
+}
+
+/**
+ * Makes the derived tables (counters and ordered indexes, see definitions.ts) exist, with their
+ * triggers, and be exact. Runs in bootstrap(), after Strapi's schema sync and, on PostgreSQL,
+ * under the start-up lock. If anything is missing or from another version, it rebuilds all of it
+ * in one transaction: drop, create, recount from the source tables, create the triggers. On
+ * PostgreSQL the source tables are locked against writes meanwhile (other nodes wait, they do not
+ * write uncounted rows). Otherwise it costs two catalogue reads.
+ */
+export async function ensureDerivedTables(strapi: Core.Strapi): Promise<{ rebuilt: boolean; ms: number }> {
+  const started = Date.now();
+  const dialect = dialectOf(strapi);
+  const knex = strapi.db.connection as Knex;
+  const t = tables(strapi);
+  const specs = triggerSpecs(t);
+
+  const [version, present] = await Promise.all([storedVersion(knex), existingTriggers(knex, dialect)]);
+  if (version === DERIVED_VERSION && specs.every((spec) => present.has(spec.name))) {
+    return { rebuilt: false, ms: Date.now() - started };
+  }
+
+  await knex.transaction(async (trx) => {
+    const run = async (sql: string) => {
+      await trx.raw(sql);
+    };
+    if (dialect === 'postgres') {
+      const sources = [t.posts, t.comments, t.users, t.likes.table, t.follows.table, t.postAuthor.table, t.commentPost.table];
+      await run(`LOCK TABLE ${sources.map((name) => `"${name}"`).join(', ')} IN SHARE MODE`);
+      for (const name of await existingTriggers(trx, dialect)) await run(`DROP FUNCTION IF EXISTS "${name}"() CASCADE`);
+    } else {
+      for (const name of await existingTriggers(trx, dialect)) await run(`DROP TRIGGER IF EXISTS "${name}"`);
+    }
+    for (const name of dropTableNames()) await run(`DROP TABLE IF EXISTS "${name}"`);
+    for (const sql of createTableStatements(dialect)) await run(sql);
+    for (const sql of backfillStatements(t)) await run(sql);
+    for (const spec of specs) for (const sql of triggerStatements(dialect, spec)) await run(sql);
+    await trx(DERIVED.state).insert({ id: 1, version: DERIVED_VERSION });
+  });
+
+  const ms = Date.now() - started;
+  strapi.log.info(`Counters and ordered indexes rebuilt and recounted in ${ms} ms.`);
+  return { rebuilt: true, ms };
+}
