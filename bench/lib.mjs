@@ -105,7 +105,7 @@ export function startProcess(args, env, label) {
 }
 
 /** The compiled production Strapi server (dist/), on a free port. */
-export async function startStrapi(db, secrets) {
+export async function startStrapi(db, secrets, { nodeArgs = [], env: extraEnv = {} } = {}) {
   const port = await freePort();
   const script = `require('@strapi/strapi').createStrapi({ appDir: ${JSON.stringify(ROOT)}, distDir: ${JSON.stringify(
     path.join(ROOT, 'dist')
@@ -113,9 +113,9 @@ export async function startStrapi(db, secrets) {
   const env = {
     ...process.env, ...secrets, ...db.env,
     NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn',
-    RATE_LIMIT_ENABLED: 'false', SERVE_ADMIN_PANEL: 'false', BENCH_CORE_ROUTE: 'true',
+    RATE_LIMIT_ENABLED: 'false', SERVE_ADMIN_PANEL: 'false', BENCH_CORE_ROUTE: 'true', ...extraEnv,
   };
-  const proc = startProcess(['-e', script], env, 'strapi');
+  const proc = startProcess([...nodeArgs, '-e', script], env, 'strapi');
   const server = { ...proc, port, url: `http://127.0.0.1:${port}` };
   await waitHealthy(server, '/_health', 204);
   return server;

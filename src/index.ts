@@ -7,6 +7,7 @@ import { subscribeReportLifecycles } from './bootstrap/report-lifecycles';
 import { installGracefulShutdown } from './lifecycle/graceful-shutdown';
 import { acquireStartupLock, type Release } from './lifecycle/startup-lock';
 import { assertProductionSecrets } from './utils/secrets';
+import { useJwtKeyObject } from './auth/jwt-key';
 
 let releaseStartupLock: Release | undefined;
 
@@ -14,6 +15,7 @@ export default {
   async register({ strapi }: { strapi: Core.Strapi }) {
     // Runs before any plugin's bootstrap, so a bad secret is named before anything uses it.
     assertProductionSecrets();
+    useJwtKeyObject(strapi);
     // Held until the end of bootstrap(): schema sync and first-boot seeding never race.
     releaseStartupLock = await acquireStartupLock(strapi);
   },

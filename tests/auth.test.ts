@@ -115,6 +115,10 @@ describe('tokens', () => {
     for (const token of ['not.a.jwt', forged, expired, none]) {
       expectError(await http.get('/users/users', token), 401, 'UnauthorizedError');
     }
+    // The plugin verifies with a KeyObject made from JWT_SECRET (src/auth/jwt-key.ts): a token
+    // signed elsewhere with the plain string secret must still be accepted.
+    const external = jwt.sign({ id: u.id }, process.env.JWT_SECRET as string, { expiresIn: '1h' });
+    expect((await http.get('/users/users', external)).status).toBe(200);
   });
 
   it('accepts the x-access-token header and a `token` body field', async () => {
