@@ -1,4 +1,5 @@
 import type { Core } from '@strapi/strapi';
+import { ensureAuthGeneration } from '../database/derived/auth-generation';
 import { ensureDerivedTables } from '../database/derived';
 import { configureAdminViews } from './bootstrap/admin-views';
 import { seedModeratorRole } from './bootstrap/moderator-role';
@@ -26,6 +27,7 @@ export default {
       await seedDefaultPermissions(strapi);
       await seedModeratorRole(strapi);
       await configureAdminViews(strapi);
+      await ensureAuthGeneration(strapi);
     } finally {
       await releaseStartupLock?.();
       releaseStartupLock = undefined;

@@ -1,10 +1,15 @@
 /**
  * Adds the social fields to the users-permissions user. The plugin's own attributes are spread,
  * not repeated: a `content-types/user/schema.json` here would replace all of them.
+ * Also swaps in the cached content-api `authenticate` (src/auth/cached-authenticate.ts).
  */
+import type { Core } from '@strapi/strapi';
+import { withCachedAuth } from '../../auth/cached-authenticate';
+
 type Attributes = Record<string, Record<string, unknown>>;
 type UsersPermissionsPlugin = {
   contentTypes: { user: { schema: { attributes: Attributes } } };
+  register?: (args: { strapi: Core.Strapi }) => unknown;
 };
 
 const socialAttributes: Attributes = {
@@ -31,5 +36,6 @@ const socialAttributes: Attributes = {
 export default (plugin: UsersPermissionsPlugin): UsersPermissionsPlugin => {
   const { schema } = plugin.contentTypes.user;
   schema.attributes = { ...schema.attributes, ...socialAttributes };
-  return plugin;
+  // Its content-api `authenticate`, cached and kept exact by the auth generation.
+  return withCachedAuth(plugin);
 };

@@ -1,0 +1,180 @@
+import type { Core } from '@strapi/strapi';
+import type { Context } from 'koa';
+import { AUTH_GENERATION_TABLE } from '../../database/derived/auth-generation';
+
+/**
+ * users-permissions' content-api `authenticate`, with its four reads per request (the user and
+ * role, the `advanced` settings, the role's permissions, the CASL ability built from them)
+ * cached in memory. Exactness comes from the auth generation (database/derived/auth-generation.ts):
+ * triggers bump it in the transaction of every write that can change an answer, each request
+ * reads it (one indexed single-row query), and a cached entry is used only while the generation is
+ * the one read before the entry was loaded. So a block, a role or permission change, a deletion
+ * or an `advanced` settings change applies on the very next request, on every node.
+ *
+ * The logic mirrors node_modules/@strapi/plugin-users-permissions/dist/server/strategies/
+ * users-permissions.js line for line; its `verify` is reused unchanged.
+ * AUTH_CACHE=false keeps the plugin's own strategy.
+ */
+
+type Ability = unknown;
+type AuthResult = { authenticated?: boolean; credentials?: unknown; ability?: Ability | null; error?: string };
+export type Strategy = {
+  name: string;
+  authenticate: (ctx: Context) => Promise<AuthResult>;
+  verify?: (auth: unknown, config: unknown) => unknown;
+};
+type AuthUser = { id: number; confirmed?: boolean | null; blocked?: boolean | null; role: { id: number } };
+type Advanced = { email_confirmation?: boolean } | null;
+type Token = { id?: unknown; sessionId?: string } | null;
+type Permission = { action: string };
+
+/** Users kept per process; past it, the oldest entry goes. */
+const MAX_USERS = 10_000;
+
+/** The caches of one Strapi instance. Every entry belongs to `generation`. */
+class GenerationCache {
+  generation: string | undefined;
+  readonly users = new Map<string, AuthUser>();
+  /** Key: role id, or 'public'. null: the Public role has no permission. */
+  readonly abilities = new Map<string, Ability | null>();
+  readonly advanced = new Map<'advanced', Advanced>();
+
+  /** Adopts the generation just read; forgets everything when it moved. */
+  enter(generation: string): void {
+    if (generation === this.generation) return;
+    this.generation = generation;
+    this.users.clear();
+    this.abilities.clear();
+    this.advanced.clear();
+  }
+
+  /**
+   * The entry for `key`, loaded on a miss. `generation` is the one this request read before any
+   * load: the entry is used, and a loaded value kept, only while it is still the current one (a
+   * concurrent request may have seen a newer generation meanwhile). An `undefined` value is not kept.
+   */
+  async get<V>(map: Map<string, V>, key: string | undefined, generation: string, load: () => Promise<V>, cap = Infinity): Promise<V> {
+    const current = key !== undefined && this.generation === generation;
+    if (current && map.has(key)) return map.get(key) as V;
+    const value = await load();
+    if (current && this.generation === generation && value !== undefined) {
+      if (map.size >= cap) map.delete(map.keys().next().value as string);
+      map.set(key, value);
+    }
+    return value;
+  }
+}
+
+/** Whether the generation table is missing (ensureAuthGeneration did not run): not an outage. */
+function isMissingTable(error: unknown): boolean {
+  const e = error as { code?: string; message?: string } | null;
+  return e?.code === '42P01' || /no such table/i.test(e?.message ?? '');
+}
+
+export function cachedStrategy(strapi: Core.Strapi, original: Strategy): Strategy {
+  const cache = new GenerationCache();
+  const plugin = () => strapi.plugin('users-permissions');
+  // Looked up on every call, as the plugin does, so a replaced or spied service is honoured.
+  const service = (name: 'jwt' | 'user' | 'permission') => plugin().service(name);
+  let warned = false;
+
+  const readGeneration = async (): Promise<string | undefined> => {
+    const row = (await strapi.db.connection.select('generation').from(AUTH_GENERATION_TABLE).where('id', 1).first()) as
+      | { generation: string | number }
+      | undefined;
+    // pg returns bigint as a string; compare generations as strings on both dialects.
+    return row === undefined ? undefined : String(row.generation);
+  };
+
+  const abilityOf = async (permissions: Permission[]): Promise<Ability> =>
+    strapi.contentAPI.permissions.engine.generateAbility(permissions.map(service('permission').toContentAPIPermission));
+
+  const authenticate = async (ctx: Context): Promise<AuthResult> => {
+    let generation: string | undefined;
+    let token: Token = null;
+    try {
+      token = (await service('jwt').getToken(ctx)) as Token;
+      // Invalid token: no query at all, as in the plugin.
+      if (token && token.id === undefined) return { authenticated: false };
+      generation = await readGeneration();
+    } catch (error) {
+      if (!isMissingTable(error)) return { authenticated: false }; // includes the database being down
+      generation = undefined;
+    }
+    if (generation === undefined) {
+      if (!warned) strapi.log.warn(`${AUTH_GENERATION_TABLE} is missing or empty: authentication is not cached.`);
+      warned = true;
+      return original.authenticate(ctx);
+    }
+    cache.enter(generation);
+
+    try {
+      if (token) {
+        const { id, sessionId } = token;
+        const key = typeof id === 'number' || typeof id === 'string' ? String(id) : undefined;
+        const cached = await cache.get(cache.users, key, generation, async () => {
+          const user = (await service('user').fetchAuthenticatedUser(id)) as AuthUser | null;
+          return user ?? undefined; // an unknown id is not cached: a later INSERT bumps nothing
+        }, MAX_USERS);
+        // No user associated to the token
+        if (!cached) return { error: 'Invalid credentials' };
+        const advanced = await cache.get(cache.advanced, 'advanced', generation, async () =>
+          (await strapi.store({ type: 'plugin', name: 'users-permissions' }).get({ key: 'advanced' })) as Advanced
+        );
+        // User not confirmed (a missing `advanced` throws here, as in the plugin)
+        if ((advanced as NonNullable<Advanced>).email_confirmation && !cached.confirmed) return { error: 'Invalid credentials' };
+        // User blocked
+        if (cached.blocked) return { error: 'Invalid credentials' };
+        const roleId = cached.role.id;
+        const ability = await cache.get(cache.abilities, String(roleId), generation, async () =>
+          abilityOf((await service('permission').findRolePermissions(roleId)) as Permission[])
+        );
+        // Each request gets its own copy, as a fresh load would give it: a handler may mutate it.
+        const user = structuredClone(cached);
+        ctx.state.user = user;
+        if (sessionId) ctx.state.session = { id: sessionId };
+        return { authenticated: true, credentials: user, ability };
+      }
+
+      const ability = await cache.get(cache.abilities, 'public', generation, async () => {
+        const permissions = (await service('permission').findPublicPermissions()) as Permission[];
+        return permissions.length === 0 ? null : abilityOf(permissions);
+      });
+      if (ability === null) return { authenticated: false };
+      return { authenticated: true, credentials: null, ability };
+    } catch {
+      return { authenticated: false };
+    }
+  };
+
+  return { ...original, authenticate };
+}
+
+type AuthService = { register: (type: string, strategy: Strategy) => unknown };
+type Lifecycle = (args: { strapi: Core.Strapi }) => unknown;
+
+/**
+ * Installs the cached strategy from src/extensions/users-permissions/strapi-server.ts: wraps the
+ * plugin's register() so that, while it runs, its `auth.register('content-api', strategy)` call
+ * registers the cached strategy in its place. @strapi/core's auth service exposes no way to
+ * replace a registered strategy, and the plugin does not export its strategy module, so the
+ * registration itself is the one supported place to substitute it.
+ */
+export function withCachedAuth<P extends { register?: Lifecycle }>(plugin: P): P {
+  if (process.env.AUTH_CACHE === 'false') return plugin;
+  const register = plugin.register;
+  plugin.register = async ({ strapi }) => {
+    const auth = strapi.get('auth') as AuthService;
+    const original = auth.register;
+    auth.register = function (this: AuthService, type, strategy) {
+      const replaced = type === 'content-api' && strategy?.name === 'users-permissions' ? cachedStrategy(strapi, strategy) : strategy;
+      return original.call(this, type, replaced);
+    };
+    try {
+      return await register?.({ strapi });
+    } finally {
+      auth.register = original;
+    }
+  };
+  return plugin;
+}
