@@ -1,3 +1,5 @@
+import { withUsersPermissionsOnly } from '../../../lib/routes';
+
 /**
  * The user routes of the original app. Declared in an API (not in the users-permissions
  * extension) because API routes are registered before plugin routes, so these win over the
@@ -7,7 +9,7 @@
 const loginLimits = { middlewares: ['global::login-rate-limit'] };
 
 export default {
-  routes: [
+  routes: withUsersPermissionsOnly([
     { method: 'POST', path: '/users/login', handler: 'api::profile.profile.login', config: loginLimits },
     { method: 'GET', path: '/users/users', handler: 'api::profile.profile.me' },
     { method: 'POST', path: '/users/follow/:id', handler: 'api::profile.profile.follow' },
@@ -15,5 +17,5 @@ export default {
     { method: 'POST', path: '/users/unfollow/:id', handler: 'api::profile.profile.unfollow' },
     { method: 'GET', path: '/users/unfollow/:id', handler: 'api::profile.profile.unfollow' },
     { method: 'GET', path: '/users/:email([^/]*(?:@|%40)[^/]*)', handler: 'api::profile.profile.findByEmail' },
-  ],
+  ]),
 };
