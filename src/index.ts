@@ -6,6 +6,7 @@ import { seedModeratorRole } from './bootstrap/moderator-role';
 import { seedDefaultPermissions } from './bootstrap/permissions';
 import { subscribeReportLifecycles } from './bootstrap/report-lifecycles';
 import { installGracefulShutdown } from './lifecycle/graceful-shutdown';
+import { logUnhandledRejections } from './lifecycle/unhandled-rejections';
 import { acquireStartupLock, type Release } from './lifecycle/startup-lock';
 import { assertProductionSecrets } from './utils/secrets';
 import { useJwtKeyObject } from './auth/jwt-key';
@@ -33,6 +34,7 @@ export default {
       releaseStartupLock = undefined;
     }
     subscribeReportLifecycles(strapi);
+    logUnhandledRejections(strapi);
     installGracefulShutdown(strapi, Number(process.env.SHUTDOWN_TIMEOUT_MS ?? 25_000));
   },
 };
