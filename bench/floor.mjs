@@ -22,7 +22,10 @@ if (isPg) {
     database: process.env.DATABASE_NAME, user: process.env.DATABASE_USERNAME ?? 'postgres',
     password: process.env.DATABASE_PASSWORD || undefined, max: 10,
   });
-  all = async (sql, params = []) => (await pool.query(sql, params)).rows;
+  // Named statements: prepared once per connection, so PostgreSQL can reuse plans (as the app does).
+  const names = new Map();
+  const nameOf = (sql) => names.get(sql) ?? names.set(sql, `floor_${names.size}`).get(sql);
+  all = async (sql, params = []) => (await pool.query({ name: nameOf(sql), text: sql, values: params })).rows;
 } else {
   const db = new Database(process.env.DATABASE_FILENAME);
   db.pragma('foreign_keys = ON');
@@ -85,13 +88,19 @@ async function postKey(raw, viewerId) {
 // app's triggers, database/derived): it is the best hand-written SQL on the same schema.
 async function postViews(ids, viewerId) {
   if (ids.length === 0) return [];
-  const list = ids.map((_, i) => `$${i + 1}`).join(',');
-  const v = ids.length + 1;
+  // PostgreSQL: one array parameter and LATERAL, so one SQL text (one prepared statement) for
+  // every page size. SQLite: an IN list and one LIMITed subquery per post, glued with UNION ALL.
+  const list = isPg ? 'SELECT unnest($1::int[])' : ids.map((_, i) => `$${i + 1}`).join(',');
+  const idParams = isPg ? [`{${ids.join(',')}}`] : ids;
+  const v = idParams.length + 1;
   const liked = viewerId === undefined ? 'false AS liked' : `EXISTS (SELECT 1 FROM posts_liked_by_lnk k WHERE k.post_id = p.id AND k.user_id = $${v}) AS liked`;
-  const firsts = ids
-    .map((_, i) => `SELECT * FROM (SELECT post_id, comment_id, created_at FROM social_post_comments WHERE post_id = $${i + 1}
-                    ORDER BY created_at, comment_id LIMIT 25) f${i}`)
-    .join(' UNION ALL ');
+  const firsts = isPg
+    ? `SELECT l.* FROM unnest($1::int[]) AS x(post_id) CROSS JOIN LATERAL (SELECT post_id, comment_id, created_at
+         FROM social_post_comments pc WHERE pc.post_id = x.post_id ORDER BY created_at, comment_id LIMIT 25) l`
+    : ids
+        .map((_, i) => `SELECT * FROM (SELECT post_id, comment_id, created_at FROM social_post_comments WHERE post_id = $${i + 1}
+                        ORDER BY created_at, comment_id LIMIT 25) f${i}`)
+        .join(' UNION ALL ');
   const [rows, comments] = await Promise.all([
     all(
       `SELECT p.id, p.document_id, p.title, p.description, p.hidden, p.created_at, p.updated_at,
@@ -100,7 +109,7 @@ async function postViews(ids, viewerId) {
          FROM posts p LEFT JOIN posts_author_lnk l ON l.post_id = p.id LEFT JOIN up_users u ON u.id = l.user_id
          LEFT JOIN social_post_stats s ON s.post_id = p.id
         WHERE p.id IN (${list})`,
-      viewerId === undefined ? ids : [...ids, viewerId]
+      viewerId === undefined ? idParams : [...idParams, viewerId]
     ),
     all(
       `SELECT f.post_id AS post, c.id, c.document_id, c.content, c.created_at,
@@ -108,7 +117,7 @@ async function postViews(ids, viewerId) {
          FROM (${firsts}) f JOIN comments c ON c.id = f.comment_id
          LEFT JOIN comments_author_lnk ca ON ca.comment_id = c.id LEFT JOIN up_users u ON u.id = ca.user_id
         ORDER BY f.post_id, f.created_at, f.comment_id`,
-      ids
+      idParams
     ),
   ]);
   const byPost = new Map();

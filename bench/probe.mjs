@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Where a request's time goes: loads a few probe routes on the production server (quick-size
 // data) so the framework's share can be told from ours. Not part of `npm run bench`.
-//   node bench/probe.mjs [--db sqlite|postgres] [--duration S] [--cpu-prof DIR]
+//   node bench/probe.mjs [--db sqlite|postgres] [--duration S] [--cpu-prof DIR] [--keep]
 import autocannon from 'autocannon';
 import jwt from 'jsonwebtoken';
 import { createDatabase, makeSecrets, startStrapi, stopProcess } from './lib.mjs';
@@ -39,5 +39,6 @@ try {
   }
 } finally {
   await stopProcess(strapi);
-  await db.drop();
+  if (argv.includes('--keep')) console.log(`kept database ${db.name}`);
+  else await db.drop();
 }

@@ -225,11 +225,6 @@ async function main() {
   const total = (Date.now() - started) / 1000;
 
   const md = [];
-  md.push('# Performance');
-  md.push('');
-  md.push('> **Measured BEFORE any optimisation.** These are the figures of the code as it stands when the');
-  md.push('> benchmark harness was added; they are the baseline the optimisation work is judged against.');
-  md.push('');
   md.push('How it is measured: `bench/run.mjs` creates a fresh database, lets the production server');
   md.push('(compiled `dist/`, `NODE_ENV=production`, rate limits off) create the schema, seeds it through the');
   md.push('database layer (`bench/seed.mjs`), restarts the server and loads each route with autocannon at');
@@ -272,7 +267,12 @@ async function main() {
   const text = md.join('\n');
   process.stdout.write(`\n${text}\n`);
   if (!flag('no-write')) {
-    fs.writeFileSync(path.join(ROOT, 'docs', 'PERFORMANCE.md'), text);
+    // The measured part goes between the markers; the hand-written analysis around it stays.
+    const file = path.join(ROOT, 'docs', 'PERFORMANCE.md');
+    const [BEGIN, END] = ['<!-- bench:begin -->', '<!-- bench:end -->'];
+    const old = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+    const [head, tail] = old.includes(BEGIN) && old.includes(END) ? [old.slice(0, old.indexOf(BEGIN)), old.slice(old.indexOf(END) + END.length)] : ['# Performance\n\n', '\n'];
+    fs.writeFileSync(file, `${head}${BEGIN}\n${text}\n${END}${tail}`);
     log(`wrote docs/PERFORMANCE.md (${total.toFixed(0)} s)`);
   }
 }

@@ -1,6 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import type { Context } from 'koa';
 import { AUTH_GENERATION_TABLE } from '../../database/derived/auth-generation';
+import { prepared } from '../lib/prepared';
 
 /**
  * users-permissions' content-api `authenticate`, with its four reads per request (the user and
@@ -79,7 +80,7 @@ export function cachedStrategy(strapi: Core.Strapi, original: Strategy): Strateg
   let warned = false;
 
   const readGeneration = async (): Promise<string | undefined> => {
-    const row = (await strapi.db.connection.select('generation').from(AUTH_GENERATION_TABLE).where('id', 1).first()) as
+    const row = (await prepared(strapi, strapi.db.connection.select('generation').from(AUTH_GENERATION_TABLE).where('id', 1).first())) as
       | { generation: string | number }
       | undefined;
     // pg returns bigint as a string; compare generations as strings on both dialects.

@@ -2,6 +2,7 @@ import type { Core } from '@strapi/strapi';
 import type { Knex } from 'knex';
 import { DERIVED } from '../../database/derived';
 import { isHidden } from './moderation';
+import { prepared } from './prepared';
 import { tables } from './tables';
 import { iso, toAuthor, type Author, type CommentView, type PostView } from './views';
 
@@ -45,11 +46,13 @@ export async function loadPosts(strapi: Core.Strapi, selector: PostSelector, vie
       knex.raw(`EXISTS (SELECT 1 FROM ?? lk WHERE lk.?? = p.id AND lk.?? = ?) AS liked`, [t.likes.table, t.likes.owner, t.likes.target, viewerId])
     );
   }
-  if ('ids' in selector) rowsQuery.whereIn('p.id', selector.ids);
+  // `= ANY(array)` on PostgreSQL: one SQL text for every page size, so it can be a prepared statement.
+  if ('ids' in selector && isPostgres(strapi)) rowsQuery.whereRaw('p.id = ANY(?::int[])', [pgIntArray(selector.ids)]);
+  else if ('ids' in selector) rowsQuery.whereIn('p.id', selector.ids);
   else if ('id' in selector) rowsQuery.where('p.id', selector.id);
   else rowsQuery.where('p.document_id', selector.documentId);
 
-  const [rows, comments] = await Promise.all([rowsQuery as Promise<Row[]>, firstComments(strapi, selector)]);
+  const [rows, comments] = await Promise.all([prepared(strapi, rowsQuery) as Promise<Row[]>, firstComments(strapi, selector)]);
 
   const byId = new Map(rows.map((row) => [Number(row.id), row]));
   const order = 'ids' in selector ? selector.ids : rows.map((row) => Number(row.id));
@@ -75,36 +78,16 @@ export async function loadPosts(strapi: Core.Strapi, selector: PostSelector, vie
   });
 }
 
+const isPostgres = (strapi: Core.Strapi) => strapi.db.dialect.client === 'postgres';
+
+/** A PostgreSQL int[] literal. The values are validated integers (ids), never user text. */
+const pgIntArray = (ids: number[]): string => `{${ids.map((id) => Math.trunc(Number(id))).join(',')}}`;
+
 /** The first INLINE_COMMENTS visible comments of each selected post, oldest first, ties by id. */
 async function firstComments(strapi: Core.Strapi, selector: PostSelector): Promise<Map<number, CommentView[]>> {
-  const t = tables(strapi);
-  const knex: Knex = strapi.db.connection;
-  const postIds: Array<{ sql: string; binding: number | string }> =
-    'ids' in selector
-      ? selector.ids.map((id) => ({ sql: '?', binding: id }))
-      : 'id' in selector
-        ? [{ sql: '?', binding: selector.id }]
-        : [{ sql: `(SELECT id FROM "${t.posts}" WHERE document_id = ?)`, binding: selector.documentId }];
-
-  // One LIMITed index range scan per post, glued with UNION ALL (SQLite has no LATERAL).
-  const pc = DERIVED.postComments;
-  const firsts = postIds
-    .map(({ sql }, i) => `SELECT * FROM (SELECT post_id, comment_id, created_at FROM "${pc}" WHERE post_id = ${sql}
-                          ORDER BY created_at, comment_id LIMIT ${INLINE_COMMENTS}) f${i}`)
-    .join(' UNION ALL ');
-  const rows = (await knex.raw(
-    `SELECT f.post_id, c.id, c.document_id, c.content, c.created_at,
-            u.id AS a_id, u.document_id AS a_doc, u.username AS a_username, u.name AS a_name
-       FROM (${firsts}) f
-       JOIN ?? c ON c.id = f.comment_id
-       LEFT JOIN ?? ca ON ca.?? = c.id
-       LEFT JOIN ?? u ON u.id = ca.??
-      ORDER BY f.post_id, f.created_at, f.comment_id`,
-    [...postIds.map((p) => p.binding), t.comments, t.commentAuthor.table, t.commentAuthor.owner, t.users, t.commentAuthor.target]
-  )) as Row[] | { rows: Row[] };
-
+  const rows = isPostgres(strapi) ? await firstCommentRowsPg(strapi, selector) : await firstCommentRowsSqlite(strapi, selector);
   const result = new Map<number, CommentView[]>();
-  for (const row of Array.isArray(rows) ? rows : rows.rows) {
+  for (const row of rows) {
     const postId = Number(row.post_id);
     const list = result.get(postId) ?? [];
     list.push({
@@ -117,6 +100,61 @@ async function firstComments(strapi: Core.Strapi, selector: PostSelector): Promi
     result.set(postId, list);
   }
   return result;
+}
+
+/** Comment columns and authors, joined to `f` (post_id, comment_id, created_at). */
+const commentColumns = (t: ReturnType<typeof tables>) => ({
+  select: `SELECT f.post_id, c.id, c.document_id, c.content, c.created_at,
+                  u.id AS a_id, u.document_id AS a_doc, u.username AS a_username, u.name AS a_name`,
+  joins: `JOIN "${t.comments}" c ON c.id = f.comment_id
+          LEFT JOIN "${t.commentAuthor.table}" ca ON ca."${t.commentAuthor.owner}" = c.id
+          LEFT JOIN "${t.users}" u ON u.id = ca."${t.commentAuthor.target}"
+          ORDER BY f.post_id, f.created_at, f.comment_id`,
+});
+
+/** PostgreSQL: one LATERAL index range scan per post; one SQL text per selector kind (prepared). */
+async function firstCommentRowsPg(strapi: Core.Strapi, selector: PostSelector): Promise<Row[]> {
+  const t = tables(strapi);
+  const knex: Knex = strapi.db.connection;
+  const [source, binding] =
+    'ids' in selector
+      ? ['unnest(?::int[]) AS x(post_id)', pgIntArray(selector.ids)]
+      : 'id' in selector
+        ? ['(SELECT ?::int AS post_id) x', selector.id]
+        : [`(SELECT id AS post_id FROM "${t.posts}" WHERE document_id = ?) x`, selector.documentId];
+  const { select, joins } = commentColumns(t);
+  const result = (await prepared(
+    strapi,
+    knex.raw(
+      `${select}
+         FROM ${source}
+         CROSS JOIN LATERAL (SELECT pc.post_id, pc.comment_id, pc.created_at FROM "${DERIVED.postComments}" pc
+                              WHERE pc.post_id = x.post_id ORDER BY pc.created_at, pc.comment_id LIMIT ${INLINE_COMMENTS}) f
+         ${joins}`,
+      [binding]
+    )
+  )) as { rows: Row[] };
+  return result.rows;
+}
+
+/** SQLite (no LATERAL): one LIMITed index range scan per post, glued with UNION ALL. */
+async function firstCommentRowsSqlite(strapi: Core.Strapi, selector: PostSelector): Promise<Row[]> {
+  const t = tables(strapi);
+  const knex: Knex = strapi.db.connection;
+  const postIds: Array<{ sql: string; binding: number | string }> =
+    'ids' in selector
+      ? selector.ids.map((id) => ({ sql: '?', binding: id }))
+      : 'id' in selector
+        ? [{ sql: '?', binding: selector.id }]
+        : [{ sql: `(SELECT id FROM "${t.posts}" WHERE document_id = ?)`, binding: selector.documentId }];
+
+  const pc = DERIVED.postComments;
+  const firsts = postIds
+    .map(({ sql }, i) => `SELECT * FROM (SELECT post_id, comment_id, created_at FROM "${pc}" WHERE post_id = ${sql}
+                          ORDER BY created_at, comment_id LIMIT ${INLINE_COMMENTS}) f${i}`)
+    .join(' UNION ALL ');
+  const { select, joins } = commentColumns(t);
+  return (await knex.raw(`${select} FROM (${firsts}) f ${joins}`, postIds.map((p) => p.binding))) as Row[];
 }
 
 /** A page of posts by id, in the order given. */

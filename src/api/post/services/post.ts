@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import type { Page } from '../../../lib/input';
 import { DERIVED } from '../../../../database/derived';
 import { loadPostViews, loadPosts, toCommentView, type PostSelector } from '../../../lib/post-views';
+import { prepared } from '../../../lib/prepared';
 import type { Ref } from '../../../lib/refs';
 import { isHidden } from '../../../lib/moderation';
 import { isForeignKeyViolation, tables } from '../../../lib/tables';
@@ -48,7 +49,7 @@ export default factories.createCoreService('api::post.post', ({ strapi }: { stra
       .where('id' in ref ? { 'p.id': ref.id } : { 'p.document_id': ref.documentId })
       .first();
     if (lock && isPostgres()) (lock === 'update' ? query.forUpdate('p') : query.forShare('p'));
-    const row = (await query) as { id: number; document_id: string; hidden: unknown; author_id: unknown } | undefined;
+    const row = (await prepared(strapi, query)) as { id: number; document_id: string; hidden: unknown; author_id: unknown } | undefined;
     if (!row) return null;
     return {
       id: Number(row.id),
@@ -75,7 +76,7 @@ export default factories.createCoreService('api::post.post', ({ strapi }: { stra
 
   /** The like counter (social_post_stats, kept exact by triggers in the writer's transaction). */
   const likeCount = async (db: Knex | Knex.Transaction, postId: number): Promise<number> => {
-    const row = await db(DERIVED.postStats).select('likes').where('post_id', postId).first();
+    const row = await prepared(strapi, db(DERIVED.postStats).select('likes').where('post_id', postId).first());
     return Number(row?.likes ?? 0);
   };
 
@@ -181,16 +182,19 @@ export default factories.createCoreService('api::post.post', ({ strapi }: { stra
       // Both from the derived tables: a counter and an index range scan on (author, newest first),
       // so page 1 costs the same for an author of 20,000 posts as for one of 3.
       const [stats, idRows] = await Promise.all([
-        db(DERIVED.userStats).select('posts').where('user_id', userId).first(),
-        db(DERIVED.authorPosts)
-          .where('user_id', userId)
-          .orderBy([
-            { column: 'created_at', order: 'desc' },
-            { column: 'post_id', order: 'desc' },
-          ])
-          .limit(pageSize)
-          .offset((page - 1) * pageSize)
-          .select('post_id'),
+        prepared(strapi, db(DERIVED.userStats).select('posts').where('user_id', userId).first()),
+        prepared(
+          strapi,
+          db(DERIVED.authorPosts)
+            .where('user_id', userId)
+            .orderBy([
+              { column: 'created_at', order: 'desc' },
+              { column: 'post_id', order: 'desc' },
+            ])
+            .limit(pageSize)
+            .offset((page - 1) * pageSize)
+            .select('post_id')
+        ),
       ]);
       const total = Number(stats?.posts ?? 0);
       const data = await loadPostViews(strapi, (idRows as Array<{ post_id: unknown }>).map((row) => Number(row.post_id)), userId);

@@ -2,6 +2,7 @@ import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import type { Knex } from 'knex';
 import { DERIVED } from '../../../../database/derived';
+import { prepared } from '../../../lib/prepared';
 import type { Ref } from '../../../lib/refs';
 import { isForeignKeyViolation, tables } from '../../../lib/tables';
 import type { Counts, OwnProfile, PublicProfile } from '../../../lib/views';
@@ -45,7 +46,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     if ('id' in ref) query.where('u.id', ref.id);
     else if ('documentId' in ref) query.where('u.document_id', ref.documentId);
     else query.where('u.email', ref.email);
-    const row = (await query) as Record<string, unknown> | undefined;
+    const row = (await prepared(strapi, query)) as Record<string, unknown> | undefined;
     if (!row) return null;
     return {
       id: Number(row.id),
