@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Core } from '@strapi/strapi';
+import { configureSqliteConnection } from '../src/lib/sqlite-connection';
 
 const config = ({ env }: Core.Config.Shared.ConfigParams): Core.Config.Database => {
   const client = env('DATABASE_CLIENT', 'sqlite');
@@ -39,14 +40,10 @@ const config = ({ env }: Core.Config.Shared.ConfigParams): Core.Config.Database 
       connection: { filename: path.resolve(projectRoot, filename) },
       useNullAsDefault: true,
       pool: {
-        // Write-ahead log, and an fsync of it at every commit (synchronous=FULL): as durable as
-        // the rollback journal, but one fsync per commit instead of several. better-sqlite3 is
-        // synchronous, so each fsync stalls the whole server: this is what write latency is made of.
+        // WAL synced at every commit, and a prepared-statement cache: see the module.
         afterCreate: (conn: unknown, done: (error?: Error, conn?: unknown) => void) => {
           try {
-            const db = conn as { pragma: (sql: string) => unknown };
-            db.pragma('journal_mode = WAL');
-            db.pragma('synchronous = FULL');
+            configureSqliteConnection(conn);
             done(undefined, conn);
           } catch (error) {
             done(error as Error, conn);
