@@ -43,9 +43,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         db.raw(`EXISTS (SELECT 1 FROM ?? f WHERE f.?? = ? AND f.?? = u.id) AS followed`, [t.follows.table, t.follows.owner, viewerId, t.follows.target])
       );
     }
-    if ('id' in ref) query.where('u.id', ref.id);
-    else if ('documentId' in ref) query.where('u.document_id', ref.documentId);
-    else query.where('u.email', ref.email);
+    const [column, value] = refColumn(ref);
+    query.where(`u.${column}`, value);
     const row = (await prepared(strapi, query)) as Record<string, unknown> | undefined;
     if (!row) return null;
     return {
@@ -68,6 +67,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     following: row.following,
     posts: ownView ? row.posts : row.posts - row.hiddenPosts,
   });
+
+  /** The users column and value a path identifier matches. */
+  const refColumn = (ref: NonNullable<Ref>): [string, string | number] =>
+    'id' in ref ? ['id', ref.id] : 'documentId' in ref ? ['document_id', ref.documentId] : ['email', ref.email];
 
   const ownProfile = (row: ProfileRow): OwnProfile => ({
     id: row.id,
@@ -110,27 +113,35 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * the join table decides, so concurrent follows of the same pair leave exactly one row.
      */
     async follow(followerId: number, ref: Ref): Promise<PublicProfile> {
-      const target = await requireProfile(ref);
-      if (target.id === followerId) throw new ValidationError('You cannot follow yourself');
+      if (!ref) throw new NotFoundError('User not found');
       const t = tables(strapi);
+      const [column, value] = refColumn(ref);
       try {
-        await knex()(t.follows.table)
-          .insert({ [t.follows.owner]: followerId, [t.follows.target]: target.id })
-          .onConflict([t.follows.owner, t.follows.target])
-          .ignore();
+        // The target is resolved inside the INSERT; the profile read after it says whether there
+        // was one (404) or it was the caller (400): two queries, not three.
+        await knex().raw(
+          `INSERT INTO ?? (??, ??) SELECT ?, u.id FROM ?? u WHERE u.?? = ? AND u.id <> ? ON CONFLICT (??, ??) DO NOTHING`,
+          [t.follows.table, t.follows.owner, t.follows.target, followerId, t.users, column, value, followerId, t.follows.owner, t.follows.target]
+        );
       } catch (error) {
-        // The user was deleted between the lookup and the insert.
+        // The user was deleted between the SELECT and the foreign-key check.
         if (isForeignKeyViolation(error)) throw new NotFoundError('User not found');
         throw error;
       }
-      return publicProfile(await requireProfile({ id: target.id }, followerId), followerId);
+      const target = await requireProfile(ref, followerId);
+      if (target.id === followerId) throw new ValidationError('You cannot follow yourself');
+      return publicProfile(target, followerId);
     },
 
     async unfollow(followerId: number, ref: Ref): Promise<PublicProfile> {
-      const target = await requireProfile(ref);
+      if (!ref) throw new NotFoundError('User not found');
       const t = tables(strapi);
-      await knex()(t.follows.table).where({ [t.follows.owner]: followerId, [t.follows.target]: target.id }).delete();
-      return publicProfile(await requireProfile({ id: target.id }, followerId), followerId);
+      const [column, value] = refColumn(ref);
+      await knex()(t.follows.table)
+        .where(t.follows.owner, followerId)
+        .whereIn(t.follows.target, knex()(t.users).select('id').where(column, value))
+        .delete();
+      return publicProfile(await requireProfile(ref, followerId), followerId);
     },
 
     /** Login by email, with the plugin's password check, blocked/confirmed rules and JWT. */
