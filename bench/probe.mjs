@@ -26,11 +26,13 @@ try {
   strapi = await startStrapi(db, secrets, { nodeArgs: cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${cpuProf}`] : [] });
   const token = jwt.sign({ id: s.users.actors[0] }, secrets.JWT_SECRET, { expiresIn: '1h' });
   const auth = { authorization: `Bearer ${token}` };
+  const heavy = jwt.sign({ id: s.users.heavy }, secrets.JWT_SECRET, { expiresIn: '1h' });
   const probes = [
     ['GET /_health (no route)', '/_health', {}],
     ['GET /api/posts/{unliked}, Public', `/api/posts/${s.unliked.documentId}`, {}],
     ['GET /api/posts/{unliked}, token', `/api/posts/${s.unliked.documentId}`, auth],
     ['GET /api/users/users, token', '/api/users/users', auth],
+    ['GET /api/posts/all_posts, heavy user', '/api/posts/all_posts', { authorization: `Bearer ${heavy}` }],
   ];
   for (const [label, path, headers] of probes) {
     await autocannon({ url: strapi.url + path, headers, connections: 32, duration: 1 });

@@ -58,16 +58,24 @@ export function createTableStatements(dialect: Dialect): string[] {
   ];
 }
 
+/** Short names for the SQL below: derived tables, and the links (likes, follows, author, comment→post). */
+const names = (t: Tables) => ({
+  ps: DERIVED.postStats,
+  us: DERIVED.userStats,
+  ap: DERIVED.authorPosts,
+  pc: DERIVED.postComments,
+  L: t.likes,
+  F: t.follows,
+  A: t.postAuthor,
+  C: t.commentPost,
+});
+
 export const dropTableNames = (): string[] =>
   [DERIVED.postStats, DERIVED.userStats, DERIVED.authorPosts, DERIVED.postComments, DERIVED.state];
 
 /** Recounts everything from the source tables (run inside the rebuild's transaction). */
 export function backfillStatements(t: Tables): string[] {
-  const { postStats: ps, userStats: us, authorPosts: ap, postComments: pc } = DERIVED;
-  const L = t.likes;
-  const F = t.follows;
-  const A = t.postAuthor;
-  const C = t.commentPost;
+  const { ps, us, ap, pc, L, F, A, C } = names(t);
   return [
     `INSERT INTO ${q(ps)} (post_id, likes, comments)
        SELECT p.id, (SELECT count(*) FROM ${q(L.table)} l WHERE l.${q(L.owner)} = p.id), 0 FROM ${q(t.posts)} p`,
@@ -88,11 +96,7 @@ export function backfillStatements(t: Tables): string[] {
 }
 
 export function triggerSpecs(t: Tables): TriggerSpec[] {
-  const { postStats: ps, userStats: us, authorPosts: ap, postComments: pc } = DERIVED;
-  const L = t.likes;
-  const F = t.follows;
-  const A = t.postAuthor;
-  const C = t.commentPost;
+  const { ps, us, ap, pc, L, F, A, C } = names(t);
   const name = (suffix: string) => `${TRIGGER_PREFIX}${suffix}`;
 
   const like = (row: 'NEW' | 'OLD', delta: 1 | -1) =>
