@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Core } from '@strapi/strapi';
+import { configurePgConnection } from '../src/lib/pg-connection';
 import { configureSqliteConnection } from '../src/lib/sqlite-connection';
 
 const config = ({ env }: Core.Config.Shared.ConfigParams): Core.Config.Database => {
@@ -19,7 +20,15 @@ const config = ({ env }: Core.Config.Shared.ConfigParams): Core.Config.Database 
           password: env('DATABASE_PASSWORD', ''),
           ssl: ssl ? { rejectUnauthorized: env.bool('DATABASE_SSL_REJECT_UNAUTHORIZED', true) } : false,
         },
-        pool: { min: env.int('DATABASE_POOL_MIN', 2), max: env.int('DATABASE_POOL_MAX', 10) },
+        pool: {
+          min: env.int('DATABASE_POOL_MIN', 2),
+          max: env.int('DATABASE_POOL_MAX', 10),
+          // Named prepared statements for the queries src/lib/prepared.ts flags.
+          afterCreate: (conn: unknown, done: (error?: Error, conn?: unknown) => void) => {
+            configurePgConnection(conn);
+            done(undefined, conn);
+          },
+        },
         // How long a request waits for a pooled connection. Short, so that with the database
         // gone requests fail fast (503) instead of hanging; raise it for very bursty loads.
         acquireConnectionTimeout: env.int('DATABASE_CONNECTION_TIMEOUT', 5000),
