@@ -1,4 +1,5 @@
 import type { Core } from '@strapi/strapi';
+import { q, type Dialect } from './sql';
 
 /**
  * The authentication generation: a one-row counter that database triggers bump in the same
@@ -14,7 +15,6 @@ export const AUTH_GENERATION_TABLE = 'social_auth_generation';
 /** Trigger (and PostgreSQL function) names. Distinct from the derived counters' `social_count_`. */
 const PREFIX = 'social_auth_gen_';
 
-type Dialect = 'postgres' | 'sqlite';
 type Meta = { tableName: string; attributes: Record<string, { columnName?: string; joinTable?: { name: string } }> };
 
 type Trigger = {
@@ -28,7 +28,6 @@ type Trigger = {
   when?: string;
 };
 
-const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
 const literal = (value: string) => `'${value.replace(/'/g, "''")}'`;
 
 function watchedTables(strapi: Core.Strapi, dialect: Dialect): Trigger[] {

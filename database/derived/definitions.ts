@@ -1,4 +1,5 @@
 import type { Tables } from '../../src/lib/tables';
+import { q, type Dialect } from './sql';
 
 /**
  * The derived tables: counters and ordered indexes kept exact by database triggers, so every
@@ -25,8 +26,6 @@ export const DERIVED = {
 /** Every trigger this module owns starts with this prefix (the seeder drops them by it). */
 export const TRIGGER_PREFIX = 'social_count_';
 
-export type Dialect = 'postgres' | 'sqlite';
-
 export type TriggerSpec = {
   name: string;
   table: string;
@@ -37,7 +36,6 @@ export type TriggerSpec = {
   body: string[];
 };
 
-const q = (name: string) => `"${name}"`;
 /** A hidden flag as 0/1 whatever the dialect stores (boolean, 0/1, NULL). */
 const flag = (expr: string) => `(CASE WHEN ${expr} THEN 1 ELSE 0 END)`;
 

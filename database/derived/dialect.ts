@@ -1,6 +1,5 @@
-import type { Dialect, TriggerSpec } from './definitions';
-
-const q = (name: string) => `"${name}"`;
+import type { TriggerSpec } from './definitions';
+import { q, type Dialect } from './sql';
 
 const eventSql = (spec: TriggerSpec): string =>
   typeof spec.event === 'string' ? spec.event : `UPDATE OF ${spec.event.update.map(q).join(', ')}`;
@@ -31,10 +30,4 @@ export function existingTriggersSql(dialect: Dialect): string {
   return dialect === 'sqlite'
     ? `SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE ?`
     : `SELECT tgname AS name FROM pg_trigger WHERE NOT tgisinternal AND tgname LIKE ?`;
-}
-
-export function dropTriggerStatements(dialect: Dialect, spec: { name: string; table: string }): string[] {
-  return dialect === 'sqlite'
-    ? [`DROP TRIGGER IF EXISTS ${q(spec.name)}`]
-    : [`DROP TRIGGER IF EXISTS ${q(spec.name)} ON ${q(spec.table)}`, `DROP FUNCTION IF EXISTS ${q(spec.name)}()`];
 }

@@ -9,9 +9,9 @@ import {
   createTableStatements,
   dropTableNames,
   triggerSpecs,
-  type Dialect,
 } from './definitions';
 import { existingTriggersSql, triggerStatements } from './dialect';
+import { q, type Dialect } from './sql';
 
 export { DERIVED } from './definitions';
 
@@ -58,12 +58,12 @@ export async function ensureDerivedTables(strapi: Core.Strapi): Promise<{ rebuil
     };
     if (dialect === 'postgres') {
       const sources = [t.posts, t.comments, t.users, t.likes.table, t.follows.table, t.postAuthor.table, t.commentPost.table];
-      await run(`LOCK TABLE ${sources.map((name) => `"${name}"`).join(', ')} IN SHARE MODE`);
-      for (const name of await existingTriggers(trx, dialect)) await run(`DROP FUNCTION IF EXISTS "${name}"() CASCADE`);
+      await run(`LOCK TABLE ${sources.map(q).join(', ')} IN SHARE MODE`);
+      for (const name of await existingTriggers(trx, dialect)) await run(`DROP FUNCTION IF EXISTS ${q(name)}() CASCADE`);
     } else {
-      for (const name of await existingTriggers(trx, dialect)) await run(`DROP TRIGGER IF EXISTS "${name}"`);
+      for (const name of await existingTriggers(trx, dialect)) await run(`DROP TRIGGER IF EXISTS ${q(name)}`);
     }
-    for (const name of dropTableNames()) await run(`DROP TABLE IF EXISTS "${name}"`);
+    for (const name of dropTableNames()) await run(`DROP TABLE IF EXISTS ${q(name)}`);
     for (const sql of createTableStatements(dialect)) await run(sql);
     for (const sql of backfillStatements(t)) await run(sql);
     for (const spec of specs) for (const sql of triggerStatements(dialect, spec)) await run(sql);

@@ -1,9 +1,13 @@
 import type { Core } from '@strapi/strapi';
 import type { Knex } from 'knex';
-import { tables } from './tables';
+import { isTrue, tables } from './tables';
 
-/** Hidden rows are stored as booleans (PostgreSQL) or 0/1 (SQLite); NULL counts as visible. */
-export const isHidden = (value: unknown): boolean => value === true || value === 1 || value === '1';
+/** A stored `hidden` flag (boolean or 0/1); NULL counts as visible. */
+export const isHidden = isTrue;
+
+/** Everyone sees a post unless a moderator hid it; then only its author does. */
+export const mayView = (post: { hidden: boolean; authorId: number | null }, viewerId?: number): boolean =>
+  !post.hidden || (viewerId !== undefined && post.authorId === viewerId);
 
 /** The id of a post's author, or null for a post without one. */
 export async function postAuthorId(strapi: Core.Strapi, db: Knex | Knex.Transaction, postId: number): Promise<number | null> {
@@ -12,14 +16,13 @@ export async function postAuthorId(strapi: Core.Strapi, db: Knex | Knex.Transact
   return row ? Number(row[t.postAuthor.target]) : null;
 }
 
-/** Whether the viewer may see a post: everyone unless a moderator hid it, then only its author. */
+/** mayView for a post whose author is not loaded yet: looked up only when the post is hidden. */
 export async function canSeePost(
   strapi: Core.Strapi,
   db: Knex | Knex.Transaction,
   post: { id: number; hidden: boolean },
   viewerId?: number
 ): Promise<boolean> {
-  if (!post.hidden) return true;
-  if (viewerId === undefined) return false;
-  return (await postAuthorId(strapi, db, post.id)) === viewerId;
+  if (!post.hidden || viewerId === undefined) return mayView({ hidden: post.hidden, authorId: null }, viewerId);
+  return mayView({ hidden: true, authorId: await postAuthorId(strapi, db, post.id) }, viewerId);
 }

@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import { DERIVED } from '../../database/derived';
 import { isHidden } from './moderation';
 import { prepared } from './prepared';
-import { tables } from './tables';
+import { isTrue, tables } from './tables';
 import { iso, toAuthor, type Author, type CommentView, type PostView } from './views';
 
 /** How many comments a post carries inline; `commentsCount` counts them all. */
@@ -18,8 +18,6 @@ const authorOf = (row: Row): Author | null =>
   row.a_id == null
     ? null
     : { id: Number(row.a_id), documentId: String(row.a_doc), username: String(row.a_username), name: (row.a_name as string | null) ?? null };
-
-const truthy = (value: unknown): boolean => value === true || value === 1 || value === '1' || value === 't';
 
 /**
  * Posts as the API shows them, in two queries whatever the page size and however popular the
@@ -70,7 +68,7 @@ export async function loadPosts(strapi: Core.Strapi, selector: PostSelector, vie
         author: authorOf(row),
         hidden: isHidden(row.hidden),
         likes: Number(row.likes ?? 0),
-        likedByMe: truthy(row.liked),
+        likedByMe: isTrue(row.liked),
         commentsCount: Number(row.comments ?? 0),
         comments: comments.get(id) ?? [],
       },

@@ -59,8 +59,8 @@ export function tables(strapi: Core.Strapi): Tables {
   return cached;
 }
 
-/** A COUNT(*) result as a number: pg returns bigint counts as strings. */
-export const toCount = (value: unknown): number => Number(value ?? 0);
+/** A boolean read from either database: PostgreSQL answers booleans, SQLite 0/1; NULL is false. */
+export const isTrue = (value: unknown): boolean => value === true || value === 1 || value === '1';
 
 /** Whether a database error is a foreign-key violation (the referenced row is gone). */
 export function isForeignKeyViolation(error: unknown): boolean {

@@ -6,7 +6,7 @@ import { DERIVED } from '../../../../database/derived';
 import { loadPostViews, loadPosts, toCommentView, type PostSelector } from '../../../lib/post-views';
 import { prepared } from '../../../lib/prepared';
 import type { Ref } from '../../../lib/refs';
-import { isHidden } from '../../../lib/moderation';
+import { isHidden, mayView } from '../../../lib/moderation';
 import { isForeignKeyViolation, tables } from '../../../lib/tables';
 import type reportService from '../../report/services/report';
 import type { ReportInput, ReportView } from '../../report/services/report';
@@ -18,9 +18,6 @@ type Caller = { id: number; documentId: string };
 type PostKey = { id: number; documentId: string };
 type PostRow = PostKey & { hidden: boolean; authorId: number | null };
 
-/** Everyone sees a post unless a moderator hid it; then only its author does. */
-const mayView = (post: { hidden: boolean; authorId: number | null }, viewerId?: number): boolean =>
-  !post.hidden || (viewerId !== undefined && post.authorId === viewerId);
 export type LikeState = PostKey & { likes: number; likedByMe: boolean };
 export type PostPage = {
   data: PostView[];

@@ -4,7 +4,7 @@ import type { Knex } from 'knex';
 import { DERIVED } from '../../../../database/derived';
 import { prepared } from '../../../lib/prepared';
 import type { Ref } from '../../../lib/refs';
-import { isForeignKeyViolation, tables } from '../../../lib/tables';
+import { isForeignKeyViolation, isTrue, tables } from '../../../lib/tables';
 import type { Counts, OwnProfile, PublicProfile } from '../../../lib/views';
 
 const { ValidationError, NotFoundError, ApplicationError } = errors;
@@ -57,7 +57,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       following: Number(row.following ?? 0),
       posts: Number(row.posts ?? 0),
       hiddenPosts: Number(row.hidden_posts ?? 0),
-      followedByMe: row.followed === true || row.followed === 1 || row.followed === '1',
+      followedByMe: isTrue(row.followed),
     };
   };
 
