@@ -1,4 +1,11 @@
+import os from 'node:os';
 import type { Core } from '@strapi/strapi';
+
+/**
+ * The routes that take files ("METHOD path-regex"): the Media Library's upload and replace (admin
+ * panel) and the upload plugin's content API route (off for Public and Authenticated by default).
+ */
+const MULTIPART_ROUTES = ['POST ^/upload/?$', 'POST ^/upload/files/[^/]+/replace/?$', 'POST ^/api/upload/?$'];
 
 const config = ({ env }: Core.Config.Shared.ConfigParams): Core.Config.Middlewares => [
   'strapi::logger',
@@ -7,7 +14,9 @@ const config = ({ env }: Core.Config.Shared.ConfigParams): Core.Config.Middlewar
   'strapi::errors',
   // Inside strapi::errors: a database outage answers 503, not 500.
   'global::db-unavailable',
-  'strapi::security',
+  // helmet's headers, but Strict-Transport-Security only over TLS (global::hsts).
+  { name: 'strapi::security', config: { hsts: false } },
+  'global::hsts',
   {
     name: 'strapi::cors',
     config: {
@@ -18,14 +27,32 @@ const config = ({ env }: Core.Config.Shared.ConfigParams): Core.Config.Middlewar
       headers: ['Content-Type', 'Authorization', 'X-Access-Token', 'Origin', 'Accept'],
     },
   },
-  'strapi::poweredBy',
+  // No strapi::poweredBy: an X-Powered-By header tells an attacker what to try, and a client nothing.
   'strapi::query',
-  // Wraps strapi::body so that malformed or oversized bodies answer a quiet 4xx.
+  // Multipart only where a route takes files; 415 elsewhere, before the body is read.
+  { name: 'global::multipart-guard', config: { routes: MULTIPART_ROUTES } },
+  // Wraps strapi::body so that malformed, oversized or too slow bodies answer a quiet 4xx.
   'global::body-errors',
+  { name: 'global::body-timeout', config: { ms: env.int('BODY_TIMEOUT_MS', 10_000) } },
   {
     name: 'strapi::body',
-    config: { jsonLimit: '1mb', formLimit: '1mb', textLimit: '1mb' },
+    config: {
+      // DELETE too: DELETE /users/users is confirmed with the password in its body.
+      parsedMethods: ['POST', 'PUT', 'PATCH', 'DELETE'],
+      jsonLimit: '1mb',
+      formLimit: '1mb',
+      textLimit: '1mb',
+      // Multipart (on MULTIPART_ROUTES only): the whole upload is limited while it streams in.
+      formidable: {
+        maxFileSize: env.int('UPLOAD_MAX_BYTES', 10 * 1024 * 1024),
+        maxFields: 20,
+        maxFieldsSize: 1024 * 1024,
+        uploadDir: env('UPLOAD_TMP_DIR', os.tmpdir()),
+      },
+    },
   },
+  // Removes every temporary file a multipart body left, whatever the answer.
+  'global::temp-files',
   // Both must follow strapi::body: they read the parsed JSON body.
   'global::reject-nul',
   'global::legacy-token',

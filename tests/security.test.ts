@@ -18,7 +18,7 @@ describe('headers', () => {
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['x-frame-options']).toBeDefined();
     expect(res.headers['content-security-policy']).toBeDefined();
-    expect(res.headers['strict-transport-security']).toBeDefined();
+    // Strict-Transport-Security only over TLS: tests/hardening-bodies.test.ts.
   });
 
   it('answers CORS preflights as configured, without credentials', async () => {

@@ -20,7 +20,11 @@ export function applyTestEnv(): void {
     STRAPI_TELEMETRY_DISABLED: 'true',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     BROWSER: 'false',
+    // No mail unless a spec starts its own SMTP server (tests/email.test.ts).
+    SMTP_HOST: '',
   });
+  // Settings a spec may set for its own server; the next spec starts from the defaults.
+  for (const name of ['BODY_TIMEOUT_MS', 'UPLOAD_TMP_DIR', 'SMTP_PORT']) delete process.env[name];
 }
 
 export const isPostgres = (): boolean => process.env.DATABASE_CLIENT === 'postgres';

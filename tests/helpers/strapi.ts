@@ -5,10 +5,11 @@ import { applyTestEnv, ROOT } from './env';
 
 let instance: Core.Strapi | undefined;
 
-/** Boots the compiled app in-process and mounts its routes (no port is opened). */
-export async function setupStrapi(): Promise<Core.Strapi> {
+/** Boots the compiled app in-process and mounts its routes; `env` is set over the test defaults. */
+export async function setupStrapi(env: Record<string, string> = {}): Promise<Core.Strapi> {
   if (instance) return instance;
   applyTestEnv();
+  Object.assign(process.env, env);
   const { createStrapi } = await import('@strapi/strapi');
   const app = await createStrapi({ appDir: ROOT, distDir: path.join(ROOT, 'dist') }).load();
   app.log.level = 'error';
@@ -37,6 +38,9 @@ export function api(strapi: Core.Strapi) {
     get: (url: string, token?: string) => withToken(request(server).get(`/api${url}`), token),
     post: (url: string, token?: string) => withToken(request(server).post(`/api${url}`), token),
     delete: (url: string, token?: string) => withToken(request(server).delete(`/api${url}`), token),
+    put: (url: string, token?: string) => withToken(request(server).put(`/api${url}`), token),
     raw: () => request(server),
+    /** The server's base URL, for requests supertest cannot make (odd methods, raw sockets). */
+    base: server,
   };
 }
