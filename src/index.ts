@@ -1,6 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import { ensureAuthGeneration } from '../database/derived/auth-generation';
 import { ensureDerivedTables } from '../database/derived';
+import { ensureAccountRules } from '../database/derived/accounts';
 import { configureAdminViews } from './bootstrap/admin-views';
 import { seedModeratorRole } from './bootstrap/moderator-role';
 import { seedDefaultPermissions } from './bootstrap/permissions';
@@ -25,6 +26,7 @@ export default {
   async bootstrap({ strapi }: { strapi: Core.Strapi }) {
     try {
       await ensureDerivedTables(strapi);
+      await ensureAccountRules(strapi);
       await seedDefaultPermissions(strapi);
       await seedModeratorRole(strapi);
       await configureAdminViews(strapi);

@@ -1,6 +1,8 @@
 import type { Core } from '@strapi/strapi';
 import fc from 'fast-check';
+import zlib from 'node:zlib';
 import { createPost, createUser, type TestUser } from './helpers/fixtures';
+import { rawRequest } from './helpers/raw-http';
 import { api, setupStrapi, teardownStrapi } from './helpers/strapi';
 
 /**
@@ -26,6 +28,7 @@ afterAll(teardownStrapi);
 const ROUTES: Array<{ method: 'get' | 'post' | 'delete'; path: (id: string) => string }> = [
   { method: 'post', path: () => '/users/login' },
   { method: 'get', path: () => '/users/users' },
+  { method: 'delete', path: () => '/users/users' },
   { method: 'get', path: (id) => `/users/${id}@example.com` },
   { method: 'post', path: (id) => `/users/follow/${id}` },
   { method: 'get', path: (id) => `/users/unfollow/${id}` },
@@ -40,6 +43,9 @@ const ROUTES: Array<{ method: 'get' | 'post' | 'delete'; path: (id: string) => s
   { method: 'post', path: (id) => `/comments/report/${id}` },
   { method: 'delete', path: (id) => `/comments/${id}` },
 ];
+
+/** The plugin's routes a client posts a body to (issue 10: they answered 500 to some bodies). */
+const AUTH_PATHS = ['/auth/local', '/auth/local/register', '/auth/forgot-password', '/auth/reset-password', '/auth/send-email-confirmation', '/auth/change-password'];
 
 const FIELDS = ['title', 'description', 'content', 'comment', 'email', 'identifier', 'password', 'reason', 'details', 'token',
   'author', 'likes', 'createdAt', 'role', 'blocked', 'confirmed', 'hidden', 'id', 'documentId', '__proto__', 'constructor'];
@@ -131,6 +137,40 @@ describe('fuzzing every route', () => {
     console.log(`fuzz: ${tried} requests, 0 answered 5xx`);
   });
 
+  // Malformed shapes (issue 10): bodies that lie about their encoding, multipart with no boundary
+  // or cut short, unknown methods, on our routes and the plugin's auth routes, with or without a token.
+  it('malformed bodies, encodings and methods never answer 5xx, and every error is in the envelope', async () => {
+    const paths = [...ROUTES.map((route) => `/api${route.path(post.documentId)}`), ...AUTH_PATHS.map((path) => `/api${path}`), '/api/upload', '/api/nothing'];
+    const contentType = fc.constantFrom('application/json', 'multipart/form-data', 'multipart/form-data; boundary=zz', 'text/plain', 'application/x-www-form-urlencoded', 'application/octet-stream');
+    const encoding = fc.constantFrom(undefined, 'gzip', 'deflate', 'br', 'compress', 'identity', 'gzip, br');
+    const bytes = fc.oneof(
+      fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)),
+      fc.constantFrom('--zz\r\nContent-Disposition: form-data; name="file"; filename="a"\r\n\r\nabc', '{"email":"a@b.co","password":"x"}').map((t) => Buffer.from(t)),
+      json.map((v) => zlib.gzipSync(JSON.stringify(v))),
+      json.map((v) => zlib.gzipSync(JSON.stringify(v)).subarray(0, 10))
+    );
+    const method = fc.constantFrom('POST', 'PUT', 'DELETE', 'GET', 'TRACE', 'PROPFIND', 'M-SEARCH', 'PATCH');
+    let sent = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...paths), method, contentType, encoding, bytes, fc.boolean(), async (path, verb, type, enc, body, withToken) => {
+        const headers: Record<string, string> = { 'Content-Type': type, 'Content-Length': String(body.length) };
+        if (enc) headers['Content-Encoding'] = enc;
+        if (withToken) headers.Authorization = `Bearer ${user.jwt}`;
+        const res = await rawRequest(http.base, verb, path, headers, body);
+        sent += 1;
+        const where = `${verb} ${path} ${type} ${enc ?? ''} (${body.length} bytes)`;
+        if (res.status >= 500) throw new Error(`${where} → ${res.status} ${res.text.slice(0, 300)}`);
+        const envelope = res.json as { data?: unknown; error?: { status?: number } } | undefined;
+        if (res.status >= 400 && !(envelope && envelope.data === null && envelope.error?.status === res.status)) {
+          throw new Error(`${where} → ${res.status} without the envelope: ${res.text.slice(0, 300)}`);
+        }
+        if (leaksSecret(res.json)) throw new Error(`${where} leaked a secret`);
+      }),
+      { numRuns: Number(process.env.FUZZ_SHAPE_RUNS ?? 400), seed: process.env.FUZZ_SEED === 'random' ? undefined : 20_261_130 }
+    );
+    console.log(`fuzz (shapes): ${sent} requests, 0 answered 5xx`);
+  });
+
   // Regressions: inputs that once answered 5xx or broke the envelope.
   it.each([
     ['post', '/posts', '{"title":"\\ud800"}'],
@@ -141,6 +181,9 @@ describe('fuzzing every route', () => {
     ['post', '/posts', '{"title":"a\\u0000b"}'],
     ['post', '/auth/local/register', '{"username":"nul\\u0000user","email":"nul@example.com","password":"Str0ng-Passw0rd!"}'],
     ['post', '/users/login', '{"email":"a\\u0000@example.com","password":"x"}'],
+    // The plugin's auth routes answered 500 to a missing body (issue 10).
+    ...AUTH_PATHS.map((path) => ['post', path, ''] as [string, string, string]),
+    ['post', '/auth/local/register', 'null'],
   ])('regression: %s %s %s', async (method, path, body) => {
     let req = http[method as 'post'](path, user.jwt);
     if (body) req = req.set('Content-Type', 'application/json').send(body);

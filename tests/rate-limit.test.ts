@@ -25,6 +25,27 @@ describe('POST /users/login is rate-limited', () => {
     expectError(await login(u.email, u.password), 429, 'RateLimitError');
   });
 
+  it('one budget per account across every route that checks a password, whether named by email or username', async () => {
+    // A client IP of its own (through a trusted proxy), so only the per-account budget can answer 429 here.
+    strapi.server.app.proxy = true;
+    const from = (test: ReturnType<typeof http.post>) => test.set('X-Forwarded-For', '203.0.113.77');
+    try {
+      const u = await createUser(strapi);
+      for (let i = 0; i < MAX; i++) expect((await from(http.post('/users/login')).send({ email: u.email, password: 'wrong-password' })).status).toBe(400);
+      // Spent on /users/login: /auth/local refuses further guesses at the same account, by username too.
+      expectError(await from(http.post('/auth/local')).send({ identifier: u.username, password: u.password }), 429, 'RateLimitError');
+      expectError(await from(http.post('/auth/local')).send({ identifier: u.email.toUpperCase(), password: 'wrong-password' }), 429, 'RateLimitError');
+      const change = { currentPassword: 'wrong-password', password: 'Brand-N3w-Secret!', passwordConfirmation: 'Brand-N3w-Secret!' };
+      expectError(await from(http.post('/auth/change-password', u.jwt)).send(change), 429, 'RateLimitError');
+      expectError(await from(http.delete('/users/users', u.jwt)).send({ password: 'wrong-password' }), 429, 'RateLimitError');
+      // Another account from the same IP still has its budget.
+      const other = await createUser(strapi);
+      expect((await from(http.post('/auth/local')).send({ identifier: other.username, password: other.password })).status).toBe(200);
+    } finally {
+      strapi.server.app.proxy = false;
+    }
+  });
+
   it('per IP: cycling through emails does not escape the limit', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < MAX * 3 + 2; i++) statuses.push((await login(`${uniq('spray')}@example.com`)).status);

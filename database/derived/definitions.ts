@@ -34,6 +34,8 @@ export type TriggerSpec = {
   when?: string;
   /** Statements with OLD/NEW references, valid in both dialects. */
   body: string[];
+  /** AFTER (the default) or BEFORE the row is written: BEFORE DELETE still sees what links to it. */
+  timing?: 'AFTER' | 'BEFORE';
 };
 
 /** A hidden flag as 0/1 whatever the dialect stores (boolean, 0/1, NULL). */

@@ -2,6 +2,7 @@ import type { Core } from '@strapi/strapi';
 import type { Context } from 'koa';
 import { AUTH_GENERATION_TABLE } from '../../database/derived/auth-generation';
 import { prepared } from '../lib/prepared';
+import { isLegacyJwtMode, isUserId, passwordVersionOf, versionOf, type TokenPayload } from './tokens';
 
 /**
  * users-permissions' content-api `authenticate`, with its four reads per request (the user and
@@ -9,12 +10,14 @@ import { prepared } from '../lib/prepared';
  * cached in memory. Exactness comes from the auth generation (database/derived/auth-generation.ts):
  * triggers bump it in the transaction of every write that can change an answer, each request
  * reads it (one indexed single-row query), and a cached entry is used only while the generation is
- * the one read before the entry was loaded. So a block, a role or permission change, a deletion
- * or an `advanced` settings change applies on the very next request, on every node.
+ * the one read before the entry was loaded. So a block, a role or permission change, a deletion,
+ * a password change or an `advanced` settings change applies on the very next request, on every node.
  *
  * The logic mirrors node_modules/@strapi/plugin-users-permissions/dist/server/strategies/
- * users-permissions.js line for line; its `verify` is reused unchanged.
- * AUTH_CACHE=false keeps the plugin's own strategy.
+ * users-permissions.js line for line; its `verify` is reused unchanged. Two checks are added:
+ * a token's `id` must be a positive integer (a forged-looking id never reaches a query), and its
+ * password version must be the user's current one (src/auth/tokens.ts).
+ * AUTH_CACHE=false keeps the same strategy without the cache (every request loads everything).
  */
 
 type Ability = unknown;
@@ -25,8 +28,10 @@ export type Strategy = {
   verify?: (auth: unknown, config: unknown) => unknown;
 };
 type AuthUser = { id: number; confirmed?: boolean | null; blocked?: boolean | null; role: { id: number } };
+/** A user as cached: the row the plugin loads, and the password version tokens must carry. */
+type CachedUser = { user: AuthUser; passwordVersion: number };
 type Advanced = { email_confirmation?: boolean } | null;
-type Token = { id?: unknown; sessionId?: string } | null;
+type Token = TokenPayload | null;
 type Permission = { action: string };
 
 /** Users kept per process; past it, the oldest entry goes. */
@@ -35,13 +40,13 @@ const MAX_USERS = 10_000;
 /** The caches of one Strapi instance. Every entry belongs to `generation`. */
 class GenerationCache {
   generation: string | undefined;
-  readonly users = new Map<string, AuthUser>();
+  readonly users = new Map<string, CachedUser>();
   /** Key: role id, or 'public'. null: the Public role has no permission. */
   readonly abilities = new Map<string, Ability | null>();
   readonly advanced = new Map<'advanced', Advanced>();
 
-  /** Adopts the generation just read; forgets everything when it moved. */
-  enter(generation: string): void {
+  /** Adopts the generation just read (undefined: caching is off); forgets everything when it moved. */
+  enter(generation: string | undefined): void {
     if (generation === this.generation) return;
     this.generation = generation;
     this.users.clear();
@@ -54,8 +59,8 @@ class GenerationCache {
    * load: the entry is used, and a loaded value kept, only while it is still the current one (a
    * concurrent request may have seen a newer generation meanwhile). An `undefined` value is not kept.
    */
-  async get<V>(map: Map<string, V>, key: string | undefined, generation: string, load: () => Promise<V>, cap = Infinity): Promise<V> {
-    const current = key !== undefined && this.generation === generation;
+  async get<V>(map: Map<string, V>, key: string | undefined, generation: string | undefined, load: () => Promise<V>, cap = Infinity): Promise<V> {
+    const current = key !== undefined && generation !== undefined && this.generation === generation;
     if (current && map.has(key)) return map.get(key) as V;
     const value = await load();
     if (current && this.generation === generation && value !== undefined) {
@@ -72,7 +77,7 @@ function isMissingTable(error: unknown): boolean {
   return e?.code === '42P01' || /no such table/i.test(e?.message ?? '');
 }
 
-export function cachedStrategy(strapi: Core.Strapi, original: Strategy): Strategy {
+export function cachedStrategy(strapi: Core.Strapi, original: Strategy, caching = true): Strategy {
   const cache = new GenerationCache();
   const plugin = () => strapi.plugin('users-permissions');
   // Looked up on every call, as the plugin does, so a replaced or spied service is honoured.
@@ -97,41 +102,46 @@ export function cachedStrategy(strapi: Core.Strapi, original: Strategy): Strateg
       token = (await service('jwt').getToken(ctx)) as Token;
       // Invalid token: no query at all, as in the plugin.
       if (token && token.id === undefined) return { authenticated: false };
-      generation = await readGeneration();
+      if (caching) generation = await readGeneration();
     } catch (error) {
       if (!isMissingTable(error)) return { authenticated: false }; // includes the database being down
       generation = undefined;
     }
-    if (generation === undefined) {
+    if (caching && generation === undefined) {
       if (!warned) strapi.log.warn(`${AUTH_GENERATION_TABLE} is missing or empty: authentication is not cached.`);
       warned = true;
-      return original.authenticate(ctx);
     }
     cache.enter(generation);
 
     try {
       if (token) {
         const { id, sessionId } = token;
-        const key = typeof id === 'number' || typeof id === 'string' ? String(id) : undefined;
-        const cached = await cache.get(cache.users, key, generation, async () => {
-          const user = (await service('user').fetchAuthenticatedUser(id)) as AuthUser | null;
-          return user ?? undefined; // an unknown id is not cached: a later INSERT bumps nothing
+        // A signed token whose id is not a positive integer is refused before any query.
+        if (!isUserId(id)) return { error: 'Invalid credentials' };
+        const cached = await cache.get(cache.users, String(id), generation, async () => {
+          const [user, passwordVersion] = await Promise.all([
+            service('user').fetchAuthenticatedUser(id) as Promise<AuthUser | null>,
+            passwordVersionOf(strapi, id),
+          ]);
+          return user ? { user, passwordVersion } : undefined; // an unknown id is not cached: a later INSERT bumps nothing
         }, MAX_USERS);
         // No user associated to the token
         if (!cached) return { error: 'Invalid credentials' };
+        // Issued before the user's last password change (refresh mode revokes its sessions itself)
+        if (isLegacyJwtMode(strapi) && versionOf(token) !== cached.passwordVersion) return { error: 'Invalid credentials' };
         const advanced = await cache.get(cache.advanced, 'advanced', generation, async () =>
           (await strapi.store({ type: 'plugin', name: 'users-permissions' }).get({ key: 'advanced' })) as Advanced
         );
         // User not confirmed (a missing `advanced` throws here, as in the plugin)
-        if ((advanced as NonNullable<Advanced>).email_confirmation && !cached.confirmed) return { error: 'Invalid credentials' };
+        if ((advanced as NonNullable<Advanced>).email_confirmation && !cached.user.confirmed) return { error: 'Invalid credentials' };
         // User blocked
-        if (cached.blocked) return { error: 'Invalid credentials' };
-        const roleId = cached.role.id;
+        if (cached.user.blocked) return { error: 'Invalid credentials' };
+        const roleId = cached.user.role.id;
         const ability = await cache.get(cache.abilities, String(roleId), generation, async () =>
           abilityOf((await service('permission').findRolePermissions(roleId)) as Permission[])
         );
         // Each request gets its own copy, as a fresh load would give it: a handler may mutate it.
-        const user = structuredClone(cached);
+        const user = structuredClone(cached.user);
         ctx.state.user = user;
         if (sessionId) ctx.state.session = { id: sessionId };
         return { authenticated: true, credentials: user, ability };
@@ -162,13 +172,13 @@ type Lifecycle = (args: { strapi: Core.Strapi }) => unknown;
  * registration itself is the one supported place to substitute it.
  */
 export function withCachedAuth<P extends { register?: Lifecycle }>(plugin: P): P {
-  if (process.env.AUTH_CACHE === 'false') return plugin;
+  const caching = process.env.AUTH_CACHE !== 'false';
   const register = plugin.register;
   plugin.register = async ({ strapi }) => {
     const auth = strapi.get('auth') as AuthService;
     const original = auth.register;
     auth.register = function (this: AuthService, type, strategy) {
-      const replaced = type === 'content-api' && strategy?.name === 'users-permissions' ? cachedStrategy(strapi, strategy) : strategy;
+      const replaced = type === 'content-api' && strategy?.name === 'users-permissions' ? cachedStrategy(strapi, strategy, caching) : strategy;
       return original.call(this, type, replaced);
     };
     try {

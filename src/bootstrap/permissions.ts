@@ -6,6 +6,7 @@ export const PUBLIC_ACTIONS = ['api::profile.profile.login', 'api::post.post.fin
 export const AUTHENTICATED_ACTIONS = [
   'api::profile.profile.login',
   'api::profile.profile.me',
+  'api::profile.profile.deleteMe',
   'api::profile.profile.findByEmail',
   'api::profile.profile.follow',
   'api::profile.profile.unfollow',

@@ -1,16 +1,25 @@
 /**
  * Adds the social fields to the users-permissions user. The plugin's own attributes are spread,
  * not repeated: a `content-types/user/schema.json` here would replace all of them.
- * Also swaps in the cached content-api `authenticate` (src/auth/cached-authenticate.ts).
+ * Also swaps in the cached content-api `authenticate` (src/auth/cached-authenticate.ts), runs the
+ * plugin's /auth/* actions behind the checks they lack (src/auth/auth-routes.ts), and gives the
+ * routes that check a password the shared login budget (global::login-rate-limit).
  */
 import type { Core } from '@strapi/strapi';
+import { withHardenedAuth } from '../../auth/auth-routes';
 import { withCachedAuth } from '../../auth/cached-authenticate';
 
 type Attributes = Record<string, Record<string, unknown>>;
+type Route = { method: string; path: string; config?: { middlewares?: unknown[] } };
 type UsersPermissionsPlugin = {
   contentTypes: { user: { schema: { attributes: Attributes } } };
+  controllers: { auth: Parameters<typeof withHardenedAuth>[0] };
+  routes: { 'content-api': { routes: Route[] } };
   register?: (args: { strapi: Core.Strapi }) => unknown;
 };
+
+/** The plugin's routes that compare a password, and so spend the login budget. */
+const PASSWORD_ROUTES = ['POST /auth/local', 'POST /auth/change-password'];
 
 const socialAttributes: Attributes = {
   name: { type: 'string', maxLength: 100 },
@@ -36,6 +45,11 @@ const socialAttributes: Attributes = {
 export default (plugin: UsersPermissionsPlugin): UsersPermissionsPlugin => {
   const { schema } = plugin.contentTypes.user;
   schema.attributes = { ...schema.attributes, ...socialAttributes };
+  plugin.controllers.auth = withHardenedAuth(plugin.controllers.auth);
+  for (const route of plugin.routes['content-api'].routes) {
+    if (!PASSWORD_ROUTES.includes(`${route.method} ${route.path}`)) continue;
+    route.config = { ...route.config, middlewares: [...(route.config?.middlewares ?? []), 'global::login-rate-limit'] };
+  }
   // Its content-api `authenticate`, cached and kept exact by the auth generation.
   return withCachedAuth(plugin);
 };

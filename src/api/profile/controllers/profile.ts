@@ -18,6 +18,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       ctx.body = await service().login(email, password);
     },
 
+    async deleteMe(ctx: Context) {
+      await validateQuery(strapi, ctx, USER);
+      const password = text(bodyOf(ctx.request.body), 'password', { min: 1, max: 1000, required: true });
+      ctx.body = await service().deleteAccount(requireViewer(ctx), password);
+    },
+
     async me(ctx: Context) {
       await validateQuery(strapi, ctx, USER);
       ctx.body = await service().me(requireViewer(ctx));

@@ -12,6 +12,8 @@ export default {
   routes: withUsersPermissionsOnly([
     { method: 'POST', path: '/users/login', handler: 'api::profile.profile.login', config: loginLimits },
     { method: 'GET', path: '/users/users', handler: 'api::profile.profile.me' },
+    // Confirmed with the password, so it shares the login budget (a stolen token cannot guess it).
+    { method: 'DELETE', path: '/users/users', handler: 'api::profile.profile.deleteMe', config: loginLimits },
     { method: 'POST', path: '/users/follow/:id', handler: 'api::profile.profile.follow' },
     { method: 'GET', path: '/users/follow/:id', handler: 'api::profile.profile.follow' },
     { method: 'POST', path: '/users/unfollow/:id', handler: 'api::profile.profile.unfollow' },

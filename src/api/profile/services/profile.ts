@@ -2,6 +2,8 @@ import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import type { Knex } from 'knex';
 import { DERIVED } from '../../../../database/derived';
+import { DECOY_HASH } from '../../../auth/decoy-hash';
+import { issueToken } from '../../../auth/tokens';
 import { prepared } from '../../../lib/prepared';
 import type { Ref } from '../../../lib/refs';
 import { isForeignKeyViolation, isTrue, tables } from '../../../lib/tables';
@@ -17,9 +19,6 @@ const PROFILE_FIELDS = ['id', 'documentId', 'username', 'name', 'email'];
 type UserRow = { id: number; documentId: string; username: string; name?: string | null; email: string };
 type ProfileRow = Counts & { id: number; documentId: string; username: string; name: string | null; email: string; hiddenPosts: number; followedByMe: boolean };
 
-// A bcrypt hash of a random string nobody knows. Comparing against it when the email is unknown
-// makes a wrong email cost as much as a wrong password, so timing does not reveal accounts.
-const DECOY_HASH = '$2a$10$wjlPO7L/NdNCj08oFft1aeqbYppckWOdRRweD2PfO/yT2fXUzN21y';
 
 const usersPermissions = (strapi: Core.Strapi) => strapi.plugin('users-permissions');
 
@@ -147,7 +146,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     /** Login by email, with the plugin's password check, blocked/confirmed rules and JWT. */
     async login(email: string, password: string): Promise<{ jwt: string; user: OwnProfile }> {
       const user = (await strapi.db.query(USER).findOne({
-        where: { email: email.toLowerCase(), provider: 'local' },
+        where: { email: email.normalize('NFC').toLowerCase(), provider: 'local' },
         select: [...PROFILE_FIELDS, 'password', 'blocked', 'confirmed'],
       })) as (UserRow & { password?: string | null; blocked?: boolean; confirmed?: boolean }) | null;
       const userService = usersPermissions(strapi).service('user');
@@ -162,9 +161,24 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       }
       if (user.blocked === true) throw new ApplicationError('Your account has been blocked by an administrator');
 
-      // In the plugin's "refresh" mode issue() returns a Promise; awaiting works for both modes.
-      const jwt = (await usersPermissions(strapi).service('jwt').issue({ id: user.id })) as string;
+      const jwt = await issueToken(strapi, user.id);
       return { jwt, user: ownProfile(await requireProfile({ id: user.id })) };
+    },
+
+    /**
+     * Deletes the caller's account once the current password is confirmed. The database deletes
+     * what the account wrote and what links to it, in the same transaction as the user row
+     * (database/derived/accounts.ts), as it does when an administrator deletes the user.
+     */
+    async deleteAccount(userId: number, password: string): Promise<{ id: number; documentId: string }> {
+      const user = (await strapi.db.query(USER).findOne({ where: { id: userId }, select: ['id', 'documentId', 'password'] })) as
+        | { id: number; documentId: string; password?: string | null }
+        | null;
+      if (!user) throw new NotFoundError('User not found');
+      const valid = await usersPermissions(strapi).service('user').validatePassword(password, user.password || DECOY_HASH);
+      if (!user.password || !valid) throw new ValidationError('The password is not the account’s current password');
+      await strapi.db.query(USER).delete({ where: { id: user.id } });
+      return { id: user.id, documentId: user.documentId };
     },
   };
 };
