@@ -85,7 +85,7 @@ async function postKey(raw, viewerId) {
 }
 
 // The floor reads the same derived tables as the app (counters and ordered indexes kept by the
-// app's triggers, database/derived): it is the best hand-written SQL on the same schema.
+// app's triggers, src/db/derived): it is the best hand-written SQL on the same schema.
 async function postViews(ids, viewerId) {
   if (ids.length === 0) return [];
   // PostgreSQL: one array parameter and LATERAL, so one SQL text (one prepared statement) for

@@ -114,7 +114,7 @@ function sqliteWriter(filename) {
 }
 
 /**
- * A bulk load is not what the app's counter triggers (database/derived) are for: 200,000 likes on
+ * A bulk load is not what the app's counter triggers (src/db/derived) are for: 200,000 likes on
  * one post would update one counter row 200,000 times. So the seeder drops the triggers and the
  * version row, loads, and the app rebuilds and recounts everything at its next start (timed by
  * run.mjs), exactly as it would after any drift.

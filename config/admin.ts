@@ -1,5 +1,5 @@
 // Secrets default to '' (never to a value): an empty secret is refused at start-up in production
-// (src/utils/secrets.ts) and by Strapi itself elsewhere.
+// (src/server/secrets.ts) and by Strapi itself elsewhere.
 import type { Core } from '@strapi/strapi';
 
 const config = ({ env }: Core.Config.Shared.ConfigParams): Core.Config.Admin => ({

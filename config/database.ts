@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Core } from '@strapi/strapi';
-import { configurePgConnection } from '../src/lib/pg-connection';
-import { configureSqliteConnection } from '../src/lib/sqlite-connection';
+import { configurePgConnection } from '../src/db/connection/postgres';
+import { configureSqliteConnection } from '../src/db/connection/sqlite';
 
 const config = ({ env }: Core.Config.Shared.ConfigParams): Core.Config.Database => {
   const client = env('DATABASE_CLIENT', 'sqlite');
@@ -23,7 +23,7 @@ const config = ({ env }: Core.Config.Shared.ConfigParams): Core.Config.Database 
         pool: {
           min: env.int('DATABASE_POOL_MIN', 2),
           max: env.int('DATABASE_POOL_MAX', 10),
-          // Named prepared statements for the queries src/lib/prepared.ts flags.
+          // Named prepared statements for the queries src/db/prepared.ts flags.
           afterCreate: (conn: unknown, done: (error?: Error, conn?: unknown) => void) => {
             configurePgConnection(conn);
             done(undefined, conn);

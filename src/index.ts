@@ -1,15 +1,15 @@
 import type { Core } from '@strapi/strapi';
-import { ensureAuthGeneration } from '../database/derived/auth-generation';
-import { ensureDerivedTables } from '../database/derived';
-import { ensureAccountRules } from '../database/derived/accounts';
-import { configureAdminViews } from './bootstrap/admin-views';
+import { ensureAccountRules } from './db/accounts';
+import { ensureAuthGeneration } from './db/auth-generation';
+import { ensureDerivedTables } from './db/derived/ensure';
+import { configureContentManagerLayouts } from './bootstrap/content-manager-layouts';
 import { seedModeratorRole } from './bootstrap/moderator-role';
 import { seedDefaultPermissions } from './bootstrap/permissions';
 import { subscribeReportLifecycles } from './bootstrap/report-lifecycles';
-import { installGracefulShutdown } from './lifecycle/graceful-shutdown';
-import { logUnhandledRejections } from './lifecycle/unhandled-rejections';
-import { acquireStartupLock, type Release } from './lifecycle/startup-lock';
-import { assertProductionSecrets } from './utils/secrets';
+import { installGracefulShutdown } from './server/graceful-shutdown';
+import { logUnhandledRejections } from './server/unhandled-rejections';
+import { acquireStartupLock, type Release } from './server/startup-lock';
+import { assertProductionSecrets } from './server/secrets';
 import { useJwtKeyObject } from './auth/jwt-key';
 
 let releaseStartupLock: Release | undefined;
@@ -29,7 +29,7 @@ export default {
       await ensureAccountRules(strapi);
       await seedDefaultPermissions(strapi);
       await seedModeratorRole(strapi);
-      await configureAdminViews(strapi);
+      await configureContentManagerLayouts(strapi);
       await ensureAuthGeneration(strapi);
     } finally {
       await releaseStartupLock?.();

@@ -1,21 +1,16 @@
 import type { Core } from '@strapi/strapi';
-import { ensureDerivedTables } from '../database/derived';
+import { ensureDerivedTables } from '../src/db/derived/ensure';
 import { createPost, createUser, type TestUser } from './helpers/fixtures';
-import { api, setupStrapi, teardownStrapi } from './helpers/strapi';
+import { useStrapi, type Api } from './helpers/strapi';
 
 /**
- * The counters and ordered indexes (database/derived) against the ground truth: after every kind
+ * The counters and ordered indexes (src/db/derived) against the ground truth: after every kind
  * of write — our routes, Content Manager-style document updates, cascades, raw SQL from another
  * process, concurrent requests — each counter must equal the COUNT(*) it replaces.
  */
 let strapi: Core.Strapi;
-let http: ReturnType<typeof api>;
-
-beforeAll(async () => {
-  strapi = await setupStrapi();
-  http = api(strapi);
-});
-afterAll(teardownStrapi);
+let http: Api;
+useStrapi((s, h) => ((strapi = s), (http = h)));
 
 type Row = Record<string, unknown>;
 const knex = () => strapi.db.connection;

@@ -1,4 +1,4 @@
-import { assertProductionSecrets, SECRET_VARIABLES } from '../src/utils/secrets';
+import { assertProductionSecrets, SECRET_VARIABLES } from '../src/server/secrets';
 
 const valid = Object.fromEntries(SECRET_VARIABLES.map((name) => [name, `${name.toLowerCase()}-q2V+8fX0kz1Yp3`]));
 const production = (vars: Record<string, string | undefined>) => ({ NODE_ENV: 'production', ...valid, ...vars }) as NodeJS.ProcessEnv;

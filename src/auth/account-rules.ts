@@ -19,7 +19,7 @@ export const USERNAME_RULE = 'A username is 3 to 30 characters: letters a-z (any
 /**
  * Trimmed, ASCII letters, digits, `.`, `-`, `_`: nothing blank, invisible or shaped like an email
  * (which would block that address from signing up). Unique without regard to case, which the
- * database enforces (database/derived/accounts.ts); its case is kept for display.
+ * database enforces (src/db/accounts.ts); its case is kept for display.
  */
 export function normalizeUsername(raw: unknown): string {
   if (typeof raw !== 'string') invalid('username', 'username is required');

@@ -1,7 +1,8 @@
 import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import type { Context } from 'koa';
-import { isUniqueViolation, tables } from '../lib/tables';
+import { isUniqueViolation } from '../db/dialect';
+import { repositories } from '../db/repositories';
 import { assertStrongPassword, isEmailShaped, normalizeEmail, normalizeUsername } from './account-rules';
 import { DECOY_HASH } from './decoy-hash';
 import { mailConfigured, warnMailOff } from './mail';
@@ -44,7 +45,7 @@ const requiredString = (body: Body, field: string): string => {
 const TAKEN = 'Email or Username are already taken';
 
 export function hardenAuthActions(strapi: Core.Strapi, actions: Actions): Actions {
-  const users = () => strapi.db.connection(tables(strapi).users);
+  const { users } = repositories(strapi);
 
   /** Re-signs the token of an answer with the user's password version. */
   const stampToken = async (ctx: Context) => {
@@ -75,11 +76,7 @@ export function hardenAuthActions(strapi: Core.Strapi, actions: Actions): Action
       const identifier = requiredString(body, 'identifier').normalize('NFC').trim();
       const password = requiredString(body, 'password');
       const key = identifier.toLowerCase();
-      const user = (await (isEmailShaped(key)
-        ? users().select('username', 'password').where({ email: key, provider: 'local' }).first()
-        : users().select('username', 'password').whereRaw('lower(username) = ?', [key]).andWhere('provider', 'local').first())) as
-        | { username: string; password: string | null }
-        | undefined;
+      const user = await (isEmailShaped(key) ? users.byEmail(key) : users.byUsernameLower(key));
       if (!user?.password) {
         await strapi.plugin('users-permissions').service('user').validatePassword(password, DECOY_HASH);
         throw new ValidationError('Invalid identifier or password');
@@ -95,8 +92,7 @@ export function hardenAuthActions(strapi: Core.Strapi, actions: Actions): Action
       const username = normalizeUsername(body.username);
       const email = normalizeEmail(body.email);
       await assertStrongPassword(body.password, [username, email, typeof body.name === 'string' ? body.name : undefined]);
-      const taken = await users().select('id').whereRaw('lower(username) = ?', [username.toLowerCase()]).first();
-      if (taken) throw new ApplicationError(TAKEN);
+      if (await users.usernameTaken(username)) throw new ApplicationError(TAKEN);
       Object.assign(body, { username, email });
       try {
         await actions.register(ctx, ...rest);

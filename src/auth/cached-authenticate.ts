@@ -1,13 +1,12 @@
 import type { Core } from '@strapi/strapi';
 import type { Context } from 'koa';
-import { AUTH_GENERATION_TABLE } from '../../database/derived/auth-generation';
-import { prepared } from '../lib/prepared';
+import { AUTH_GENERATION_TABLE, readGeneration } from '../db/auth-generation';
 import { isLegacyJwtMode, isUserId, passwordVersionOf, versionOf, type TokenPayload } from './tokens';
 
 /**
  * users-permissions' content-api `authenticate`, with its four reads per request (the user and
  * role, the `advanced` settings, the role's permissions, the CASL ability built from them)
- * cached in memory. Exactness comes from the auth generation (database/derived/auth-generation.ts):
+ * cached in memory. Exactness comes from the auth generation (src/db/auth-generation.ts):
  * triggers bump it in the transaction of every write that can change an answer, each request
  * reads it (one indexed single-row query), and a cached entry is used only while the generation is
  * the one read before the entry was loaded. So a block, a role or permission change, a deletion,
@@ -84,13 +83,6 @@ export function cachedStrategy(strapi: Core.Strapi, original: Strategy, caching 
   const service = (name: 'jwt' | 'user' | 'permission') => plugin().service(name);
   let warned = false;
 
-  const readGeneration = async (): Promise<string | undefined> => {
-    const row = (await prepared(strapi, strapi.db.connection.select('generation').from(AUTH_GENERATION_TABLE).where('id', 1).first())) as
-      | { generation: string | number }
-      | undefined;
-    // pg returns bigint as a string; compare generations as strings on both dialects.
-    return row === undefined ? undefined : String(row.generation);
-  };
 
   const abilityOf = async (permissions: Permission[]): Promise<Ability> =>
     strapi.contentAPI.permissions.engine.generateAbility(permissions.map(service('permission').toContentAPIPermission));
@@ -102,7 +94,7 @@ export function cachedStrategy(strapi: Core.Strapi, original: Strategy, caching 
       token = (await service('jwt').getToken(ctx)) as Token;
       // Invalid token: no query at all, as in the plugin.
       if (token && token.id === undefined) return { authenticated: false };
-      if (caching) generation = await readGeneration();
+      if (caching) generation = await readGeneration(strapi);
     } catch (error) {
       if (!isMissingTable(error)) return { authenticated: false }; // includes the database being down
       generation = undefined;

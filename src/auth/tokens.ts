@@ -1,11 +1,10 @@
 import type { Core } from '@strapi/strapi';
-import { PASSWORD_VERSIONS } from '../../database/derived/accounts';
-import { prepared } from '../lib/prepared';
+import { repositories } from '../db/repositories';
 
 /**
  * JWTs carry the password version of their user (`pv`, absent for version 0: every token issued
  * before the first password change, and before this rule existed). A password change bumps the
- * version in its own transaction (database/derived/accounts.ts), whoever makes it, and bumps the
+ * version in its own transaction (src/db/accounts.ts), whoever makes it, and bumps the
  * auth generation, so every node reloads the user at its next request and refuses every token
  * whose `pv` is not the current one (src/auth/cached-authenticate.ts): a user cuts off a stolen
  * token by changing the password.
@@ -24,12 +23,7 @@ export const versionOf = (token: TokenPayload): number => (typeof token.pv === '
 export const isLegacyJwtMode = (strapi: Core.Strapi): boolean =>
   strapi.config.get<string>('plugin::users-permissions.jwtManagement', 'legacy-support') !== 'refresh';
 
-export async function passwordVersionOf(strapi: Core.Strapi, userId: number): Promise<number> {
-  const row = (await prepared(strapi, strapi.db.connection(PASSWORD_VERSIONS).select('version').where('user_id', userId).first())) as
-    | { version: number | string }
-    | undefined;
-  return row ? Number(row.version) : 0;
-}
+export const passwordVersionOf = (strapi: Core.Strapi, userId: number): Promise<number> => repositories(strapi).users.passwordVersion(userId);
 
 /** A token for this user at their current password version. */
 export async function issueToken(strapi: Core.Strapi, userId: number): Promise<string> {

@@ -1,5 +1,5 @@
 import type { Core } from '@strapi/strapi';
-import type reportService from '../api/report/services/report';
+import { repositories } from '../db/repositories';
 
 type Event = {
   params: { data?: Record<string, unknown>; where?: Record<string, unknown> };
@@ -13,25 +13,14 @@ type Targets = Array<{ kind: 'post' | 'comment'; id: number }>;
  * who closed it and when, and recount the open reports of the post or comment it points at.
  */
 export function subscribeReportLifecycles(strapi: Core.Strapi): void {
-  const service = () => strapi.service('api::report.report') as unknown as ReturnType<typeof reportService>;
+  const { reports } = repositories(strapi);
 
-  const targetsOf = async (where: Record<string, unknown> | undefined): Promise<Targets> => {
-    if (!where) return [];
-    const rows = (await strapi.db.query('api::report.report').findMany({
-      where,
-      select: ['id'],
-      populate: { post: { select: ['id'] }, comment: { select: ['id'] } },
-    })) as Array<{ post?: { id: number } | null; comment?: { id: number } | null }>;
-    return rows.flatMap((row) => [
-      ...(row.post ? [{ kind: 'post' as const, id: row.post.id }] : []),
-      ...(row.comment ? [{ kind: 'comment' as const, id: row.comment.id }] : []),
-    ]);
-  };
+  const targetsOf = async (where: Record<string, unknown> | undefined): Promise<Targets> => (where ? reports.targetsOf(where) : []);
 
   const refresh = async (targets: Targets) => {
     // Inside the Content Manager's transaction (nested calls reuse it): SQLite has one connection.
     await strapi.db.transaction(async ({ trx }) => {
-      for (const target of targets) await service().refreshOpenReports(trx, target.kind, target.id);
+      for (const target of targets) await reports.refreshOpenReports(trx, target.kind, target.id);
     });
   };
 

@@ -1,6 +1,8 @@
-import type { ReportInput } from '../api/report/services/report';
-import { REPORT_REASONS } from '../api/report/services/report';
 import { bodyOf, oneOf, text } from './input';
+
+export const REPORT_REASONS = ['spam', 'abuse', 'illegal', 'other'] as const;
+export type ReportReason = (typeof REPORT_REASONS)[number];
+export type ReportInput = { reason: ReportReason; details: string };
 
 /** `{ reason: spam | abuse | illegal | other, details? (at most 1,000 characters) }` */
 export function reportInput(raw: unknown): ReportInput {

@@ -2,7 +2,7 @@ import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import type { Context, Next } from 'koa';
 import { RateLimit } from 'koa2-ratelimit';
-import { tables } from '../lib/tables';
+import { repositories } from '../db/repositories';
 
 /**
  * One password-guessing budget across every route that checks a password: POST /users/login,
@@ -44,13 +44,8 @@ export default (config: Config, { strapi }: { strapi: Core.Strapi }) => {
     if (caller !== undefined) return `user:${caller}`;
     const identifier = identifierOf(ctx.request.body);
     if (identifier === '') return 'none';
-    const row = (await strapi.db
-      .connection(tables(strapi).users)
-      .select('id')
-      .where('email', identifier)
-      .orWhereRaw('lower(username) = ?', [identifier])
-      .first()) as { id: number } | undefined;
-    return row ? `user:${row.id}` : `name:${identifier}`;
+    const id = await repositories(strapi).users.idByIdentifier(identifier);
+    return id !== null ? `user:${id}` : `name:${identifier}`;
   };
 
   return async (ctx: Context, next: Next): Promise<void> => {

@@ -1,13 +1,11 @@
 import { factories, type Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
-import type { Knex } from 'knex';
-import { tables } from '../../../lib/tables';
-import { iso } from '../../../lib/views';
+import { repositories } from '../../../db/repositories';
+import type { ReportKind } from '../../../db/repositories/reports';
+import type { ReportInput, ReportReason } from '../../../lib/report-input';
+import { iso } from '../../../lib/shapes';
 
-export const REPORT_REASONS = ['spam', 'abuse', 'illegal', 'other'] as const;
-export type ReportReason = (typeof REPORT_REASONS)[number];
-export type ReportKind = 'post' | 'comment';
-export type ReportInput = { reason: ReportReason; details: string };
+export type { ReportKind, ReportInput };
 export type ReportView = {
   id: number;
   documentId: string;
@@ -29,7 +27,7 @@ const REPORT = 'api::report.report';
  * transaction, for the moderators' list views.
  */
 export default factories.createCoreService(REPORT, ({ strapi }: { strapi: Core.Strapi }) => {
-  const isPostgres = () => strapi.db.dialect.client === 'postgres';
+  const { reports } = repositories(strapi);
 
   const toView = (row: Record<string, unknown>): ReportView => ({
     id: row.id as number,
@@ -40,47 +38,24 @@ export default factories.createCoreService(REPORT, ({ strapi }: { strapi: Core.S
     createdAt: iso(row.createdAt),
   });
 
-  /** Recounts the open reports of one post or comment from the reports themselves. */
-  const refreshOpenReports = async (db: Knex | Knex.Transaction, kind: ReportKind, targetId: number): Promise<void> => {
-    const t = tables(strapi);
-    const link = kind === 'post' ? t.reportPost : t.reportComment;
-    const open = db(`${link.table} as l`)
-      .join(`${t.reports} as r`, 'r.id', `l.${link.owner}`)
-      .where(`l.${link.target}`, targetId)
-      .where('r.state', 'open')
-      .count('*');
-    await db(kind === 'post' ? t.posts : t.comments)
-      .where('id', targetId)
-      .update({ open_reports: open });
-  };
-
   return {
-    refreshOpenReports,
+    refreshOpenReports: reports.refreshOpenReports,
 
     async fileReport(kind: ReportKind, target: Target, reporter: Reporter, input: ReportInput): Promise<{ report: ReportView; created: boolean }> {
-      const t = tables(strapi);
       return strapi.db.transaction(async ({ trx }) => {
-        const lock = trx(kind === 'post' ? t.posts : t.comments).select('id').where('id', target.id);
-        if (isPostgres()) lock.forUpdate();
-        if (!(await lock.first())) throw new errors.NotFoundError(`The reported ${kind} no longer exists`);
-
-        const existing = await strapi.db.query(REPORT).findOne({
-          where: { state: 'open', reporter: { id: reporter.id }, [kind]: { id: target.id } },
-        });
+        if (!(await reports.lockTarget(trx, kind, target.id))) throw new errors.NotFoundError(`The reported ${kind} no longer exists`);
+        const existing = await reports.findOpen(kind, target.id, reporter.id);
         if (existing) return { report: toView(existing), created: false };
-
-        const created = await strapi.documents(REPORT).create({
-          data: {
-            reason: input.reason,
-            details: input.details === '' ? undefined : input.details,
-            state: 'open',
-            target: target.label.slice(0, 255),
-            reporter: reporter.documentId,
-            [kind]: target.documentId,
-          },
+        const created = await reports.create({
+          kind,
+          reason: input.reason,
+          details: input.details === '' ? undefined : input.details,
+          label: target.label,
+          reporterDocumentId: reporter.documentId,
+          targetDocumentId: target.documentId,
         });
-        await refreshOpenReports(trx, kind, target.id);
-        return { report: toView(created as unknown as Record<string, unknown>), created: true };
+        await reports.refreshOpenReports(trx, kind, target.id);
+        return { report: toView(created), created: true };
       });
     },
   };

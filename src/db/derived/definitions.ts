@@ -1,11 +1,12 @@
-import type { Tables } from '../../src/lib/tables';
-import { q, type Dialect } from './sql';
+import { flagSql as flag, q, type Dialect } from '../dialect';
+import type { Tables } from '../tables';
+import type { TriggerSpec } from '../triggers';
 
 /**
  * The derived tables: counters and ordered indexes kept exact by database triggers, so every
  * writer (our routes, the Content Manager, a cascade, another node, psql) keeps them true in the
  * same transaction as the row that justifies them. The SQL here is written once for PostgreSQL
- * and SQLite; `dialect.ts` wraps each trigger body in the syntax of each.
+ * and SQLite; src/db/triggers.ts wraps each trigger body in the syntax of each.
  *
  * Bump DERIVED_VERSION whenever a definition changes: start-up then rebuilds and recounts.
  */
@@ -25,21 +26,6 @@ export const DERIVED = {
 
 /** Every trigger this module owns starts with this prefix (the seeder drops them by it). */
 export const TRIGGER_PREFIX = 'social_count_';
-
-export type TriggerSpec = {
-  name: string;
-  table: string;
-  event: 'INSERT' | 'DELETE' | { update: string[] };
-  /** A WHEN condition (UPDATE triggers only), in SQL both dialects read. */
-  when?: string;
-  /** Statements with OLD/NEW references, valid in both dialects. */
-  body: string[];
-  /** AFTER (the default) or BEFORE the row is written: BEFORE DELETE still sees what links to it. */
-  timing?: 'AFTER' | 'BEFORE';
-};
-
-/** A hidden flag as 0/1 whatever the dialect stores (boolean, 0/1, NULL). */
-const flag = (expr: string) => `(CASE WHEN ${expr} THEN 1 ELSE 0 END)`;
 
 export function createTableStatements(dialect: Dialect): string[] {
   const time = dialect === 'postgres' ? 'timestamp(6)' : 'datetime';
@@ -144,12 +130,12 @@ export function triggerSpecs(t: Tables): TriggerSpec[] {
 
   return [
     // Every post and user has its stats row from birth; the link triggers only UPDATE it.
-    { name: name('post_insert'), table: t.posts, event: 'INSERT', body: [`INSERT INTO ${q(ps)} (post_id) VALUES (NEW.id) ON CONFLICT (post_id) DO NOTHING`] },
-    { name: name('post_delete'), table: t.posts, event: 'DELETE', body: [`DELETE FROM ${q(ps)} WHERE post_id = OLD.id`] },
+    { name: name('post_insert'), table: t.posts, events: ['INSERT'], body: [`INSERT INTO ${q(ps)} (post_id) VALUES (NEW.id) ON CONFLICT (post_id) DO NOTHING`] },
+    { name: name('post_delete'), table: t.posts, events: ['DELETE'], body: [`DELETE FROM ${q(ps)} WHERE post_id = OLD.id`] },
     {
       name: name('post_hidden'),
       table: t.posts,
-      event: { update: ['hidden'] },
+      events: [{ update: ['hidden'] }],
       when: `${flag('OLD.hidden')} <> ${flag('NEW.hidden')}`,
       body: [
         `UPDATE ${q(us)} SET hidden_posts = hidden_posts + (CASE WHEN ${flag('NEW.hidden')} = 1 THEN 1 ELSE -1 END)
@@ -160,32 +146,32 @@ export function triggerSpecs(t: Tables): TriggerSpec[] {
     {
       name: name('post_created_at'),
       table: t.posts,
-      event: { update: ['created_at'] },
+      events: [{ update: ['created_at'] }],
       when: `OLD.created_at IS DISTINCT FROM NEW.created_at`,
       body: [`UPDATE ${q(ap)} SET created_at = NEW.created_at WHERE post_id = NEW.id`],
     },
-    { name: name('user_insert'), table: t.users, event: 'INSERT', body: [`INSERT INTO ${q(us)} (user_id) VALUES (NEW.id) ON CONFLICT (user_id) DO NOTHING`] },
-    { name: name('user_delete'), table: t.users, event: 'DELETE', body: [`DELETE FROM ${q(us)} WHERE user_id = OLD.id`] },
+    { name: name('user_insert'), table: t.users, events: ['INSERT'], body: [`INSERT INTO ${q(us)} (user_id) VALUES (NEW.id) ON CONFLICT (user_id) DO NOTHING`] },
+    { name: name('user_delete'), table: t.users, events: ['DELETE'], body: [`DELETE FROM ${q(us)} WHERE user_id = OLD.id`] },
 
-    { name: name('like_insert'), table: L.table, event: 'INSERT', body: [like('NEW', 1)] },
-    { name: name('like_delete'), table: L.table, event: 'DELETE', body: [like('OLD', -1)] },
-    { name: name('like_update'), table: L.table, event: { update: [L.owner] }, body: [like('OLD', -1), like('NEW', 1)] },
+    { name: name('like_insert'), table: L.table, events: ['INSERT'], body: [like('NEW', 1)] },
+    { name: name('like_delete'), table: L.table, events: ['DELETE'], body: [like('OLD', -1)] },
+    { name: name('like_update'), table: L.table, events: [{ update: [L.owner] }], body: [like('OLD', -1), like('NEW', 1)] },
 
-    { name: name('follow_insert'), table: F.table, event: 'INSERT', body: [follow('NEW', 1)] },
-    { name: name('follow_delete'), table: F.table, event: 'DELETE', body: [follow('OLD', -1)] },
-    { name: name('follow_update'), table: F.table, event: { update: [F.owner, F.target] }, body: [follow('OLD', -1), follow('NEW', 1)] },
+    { name: name('follow_insert'), table: F.table, events: ['INSERT'], body: [follow('NEW', 1)] },
+    { name: name('follow_delete'), table: F.table, events: ['DELETE'], body: [follow('OLD', -1)] },
+    { name: name('follow_update'), table: F.table, events: [{ update: [F.owner, F.target] }], body: [follow('OLD', -1), follow('NEW', 1)] },
 
-    { name: name('author_insert'), table: A.table, event: 'INSERT', body: authorAdd },
-    { name: name('author_delete'), table: A.table, event: 'DELETE', body: authorRemove },
-    { name: name('author_update'), table: A.table, event: { update: [A.owner, A.target] }, body: [...authorRemove, ...authorAdd] },
+    { name: name('author_insert'), table: A.table, events: ['INSERT'], body: authorAdd },
+    { name: name('author_delete'), table: A.table, events: ['DELETE'], body: authorRemove },
+    { name: name('author_update'), table: A.table, events: [{ update: [A.owner, A.target] }], body: [...authorRemove, ...authorAdd] },
 
-    { name: name('comment_link_insert'), table: C.table, event: 'INSERT', body: commentAdd },
-    { name: name('comment_link_delete'), table: C.table, event: 'DELETE', body: commentRemove },
-    { name: name('comment_link_update'), table: C.table, event: { update: [C.owner, C.target] }, body: [...commentRemove, ...commentAdd] },
+    { name: name('comment_link_insert'), table: C.table, events: ['INSERT'], body: commentAdd },
+    { name: name('comment_link_delete'), table: C.table, events: ['DELETE'], body: commentRemove },
+    { name: name('comment_link_update'), table: C.table, events: [{ update: [C.owner, C.target] }], body: [...commentRemove, ...commentAdd] },
     {
       name: name('comment_hidden'),
       table: t.comments,
-      event: { update: ['hidden'] },
+      events: [{ update: ['hidden'] }],
       when: `${flag('OLD.hidden')} <> ${flag('NEW.hidden')}`,
       body: [
         // Hidden: uncount it wherever it was counted.
@@ -206,7 +192,7 @@ export function triggerSpecs(t: Tables): TriggerSpec[] {
     {
       name: name('comment_created_at'),
       table: t.comments,
-      event: { update: ['created_at'] },
+      events: [{ update: ['created_at'] }],
       when: `OLD.created_at IS DISTINCT FROM NEW.created_at`,
       body: [`UPDATE ${q(pc)} SET created_at = NEW.created_at WHERE comment_id = NEW.id`],
     },

@@ -1,10 +1,11 @@
 import type { Core } from '@strapi/strapi';
 import type { Knex } from 'knex';
-import { DERIVED } from '../../database/derived';
-import { isHidden } from './moderation';
-import { prepared } from './prepared';
-import { isTrue, tables } from './tables';
-import { iso, toAuthor, type Author, type CommentView, type PostView } from './views';
+import { iso, type Author, type CommentView, type PostView } from '../../lib/shapes';
+import { DERIVED } from '../derived/definitions';
+import { isPostgres, isTrue, pgIntArray } from '../dialect';
+import { prepared } from '../prepared';
+import { tables } from '../tables';
+import { visiblePost } from '../visibility';
 
 /** How many comments a post carries inline; `commentsCount` counts them all. */
 export const INLINE_COMMENTS = 25;
@@ -24,6 +25,7 @@ const authorOf = (row: Row): Author | null =>
  * posts: (1) the rows with author, counters (social_post_stats) and the caller's like; (2) the
  * first INLINE_COMMENTS comments of each post, one index range scan per post on
  * social_post_comments. Both run at once. Cost does not grow with likes, comments or followers.
+ * Only posts the viewer may see are loaded (src/db/visibility.ts).
  */
 export async function loadPosts(strapi: Core.Strapi, selector: PostSelector, viewerId?: number): Promise<PostView[]> {
   const t = tables(strapi);
@@ -39,6 +41,7 @@ export async function loadPosts(strapi: Core.Strapi, selector: PostSelector, vie
       'u.id as a_id', 'u.document_id as a_doc', 'u.username as a_username', 'u.name as a_name',
       's.likes', 's.comments'
     );
+  rowsQuery.where(visiblePost(strapi, 'p', viewerId, `pa.${t.postAuthor.target}`));
   if (viewerId !== undefined) {
     rowsQuery.select(
       knex.raw(`EXISTS (SELECT 1 FROM ?? lk WHERE lk.?? = p.id AND lk.?? = ?) AS liked`, [t.likes.table, t.likes.owner, t.likes.target, viewerId])
@@ -66,7 +69,7 @@ export async function loadPosts(strapi: Core.Strapi, selector: PostSelector, vie
         createdAt: iso(row.created_at),
         updatedAt: iso(row.updated_at),
         author: authorOf(row),
-        hidden: isHidden(row.hidden),
+        hidden: isTrue(row.hidden),
         likes: Number(row.likes ?? 0),
         likedByMe: isTrue(row.liked),
         commentsCount: Number(row.comments ?? 0),
@@ -75,11 +78,6 @@ export async function loadPosts(strapi: Core.Strapi, selector: PostSelector, vie
     ];
   });
 }
-
-const isPostgres = (strapi: Core.Strapi) => strapi.db.dialect.client === 'postgres';
-
-/** A PostgreSQL int[] literal. The values are validated integers (ids), never user text. */
-const pgIntArray = (ids: number[]): string => `{${ids.map((id) => Math.trunc(Number(id))).join(',')}}`;
 
 /** The first INLINE_COMMENTS visible comments of each selected post, oldest first, ties by id. */
 async function firstComments(strapi: Core.Strapi, selector: PostSelector): Promise<Map<number, CommentView[]>> {
@@ -153,26 +151,4 @@ async function firstCommentRowsSqlite(strapi: Core.Strapi, selector: PostSelecto
     .join(' UNION ALL ');
   const { select, joins } = commentColumns(t);
   return (await knex.raw(`${select} FROM (${firsts}) f ${joins}`, postIds.map((p) => p.binding))) as Row[];
-}
-
-/** A page of posts by id, in the order given. */
-export const loadPostViews = (strapi: Core.Strapi, ids: number[], viewerId?: number): Promise<PostView[]> =>
-  loadPosts(strapi, { ids }, viewerId);
-
-export type CommentRow = {
-  id: number;
-  documentId: string;
-  content: string;
-  createdAt: unknown;
-  author?: { id: number; documentId: string; username: string; name?: string | null } | null;
-};
-
-export function toCommentView(row: CommentRow): CommentView {
-  return {
-    id: row.id,
-    documentId: row.documentId,
-    content: row.content,
-    createdAt: iso(row.createdAt),
-    author: toAuthor(row.author),
-  };
 }

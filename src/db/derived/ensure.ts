@@ -1,6 +1,8 @@
 import type { Core } from '@strapi/strapi';
 import type { Knex } from 'knex';
-import { tables } from '../../src/lib/tables';
+import { dialectOf, q } from '../dialect';
+import { tables } from '../tables';
+import { dropTrigger, existingTriggers, triggerNames, triggerStatements } from '../triggers';
 import {
   DERIVED,
   DERIVED_VERSION,
@@ -10,12 +12,6 @@ import {
   dropTableNames,
   triggerSpecs,
 } from './definitions';
-import { existingTriggersSql, triggerStatements } from './dialect';
-import { q, type Dialect } from './sql';
-
-export { DERIVED } from './definitions';
-
-const dialectOf = (strapi: Core.Strapi): Dialect => (strapi.db.dialect.client === 'postgres' ? 'postgres' : 'sqlite');
 
 async function storedVersion(knex: Knex): Promise<number | null> {
   try {
@@ -26,11 +22,6 @@ async function storedVersion(knex: Knex): Promise<number | null> {
   }
 }
 
-async function existingTriggers(knex: Knex, dialect: Dialect): Promise<Set<string>> {
-  const result = await knex.raw(existingTriggersSql(dialect), [`${TRIGGER_PREFIX}%`]);
-  const rows = (dialect === 'postgres' ? result.rows : result) as Array<{ name: string }>;
-  return new Set(rows.map((row) => row.name));
-}
 
 /**
  * Makes the derived tables (counters and ordered indexes, see definitions.ts) exist, with their
@@ -47,8 +38,9 @@ export async function ensureDerivedTables(strapi: Core.Strapi): Promise<{ rebuil
   const t = tables(strapi);
   const specs = triggerSpecs(t);
 
-  const [version, present] = await Promise.all([storedVersion(knex), existingTriggers(knex, dialect)]);
-  if (version === DERIVED_VERSION && specs.every((spec) => present.has(spec.name))) {
+  const [version, triggers] = await Promise.all([storedVersion(knex), existingTriggers(knex, dialect, TRIGGER_PREFIX)]);
+  const present = new Set(triggers.map((trigger) => trigger.name));
+  if (version === DERIVED_VERSION && specs.every((spec) => triggerNames(dialect, spec).every((name) => present.has(name)))) {
     return { rebuilt: false, ms: Date.now() - started };
   }
 
@@ -59,10 +51,8 @@ export async function ensureDerivedTables(strapi: Core.Strapi): Promise<{ rebuil
     if (dialect === 'postgres') {
       const sources = [t.posts, t.comments, t.users, t.likes.table, t.follows.table, t.postAuthor.table, t.commentPost.table];
       await run(`LOCK TABLE ${sources.map(q).join(', ')} IN SHARE MODE`);
-      for (const name of await existingTriggers(trx, dialect)) await run(`DROP FUNCTION IF EXISTS ${q(name)}() CASCADE`);
-    } else {
-      for (const name of await existingTriggers(trx, dialect)) await run(`DROP TRIGGER IF EXISTS ${q(name)}`);
     }
+    for (const trigger of await existingTriggers(trx, dialect, TRIGGER_PREFIX)) await dropTrigger(trx, dialect, trigger);
     for (const name of dropTableNames()) await run(`DROP TABLE IF EXISTS ${q(name)}`);
     for (const sql of createTableStatements(dialect)) await run(sql);
     for (const sql of backfillStatements(t)) await run(sql);

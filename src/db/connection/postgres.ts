@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { PREPARE_FLAG } from './prepared';
+import { PREPARE_FLAG } from '../prepared';
 
 /**
  * Set-up of every PostgreSQL connection (config/database.ts, knex pool afterCreate): a query
- * that src/lib/prepared.ts flagged gets a statement name derived from its SQL text, so the pg
+ * that src/db/prepared.ts flagged gets a statement name derived from its SQL text, so the pg
  * driver prepares it once on this connection and reuses it. The names of at most MAX_NAMES texts
  * are remembered (beyond, the hash is recomputed: same name, never a clash).
  */

@@ -1,9 +1,8 @@
 import type { Core } from '@strapi/strapi';
 import type { Knex } from 'knex';
-import { tables } from '../../src/lib/tables';
-import type { TriggerSpec } from './definitions';
-import { existingTriggersSql, triggerStatements } from './dialect';
-import { q, type Dialect } from './sql';
+import { dialectOf, q } from './dialect';
+import { tables } from './tables';
+import { syncTriggers, type TriggerSpec } from './triggers';
 
 /**
  * Rules on accounts that hold for every writer (our routes, the plugin's, the Content Manager,
@@ -31,19 +30,19 @@ function specs(strapi: Core.Strapi): TriggerSpec[] {
     {
       name: name('password_changed'),
       table: t.users,
-      event: { update: ['password'] },
+      events: [{ update: ['password'] }],
       when: 'OLD.password IS DISTINCT FROM NEW.password',
       body: [
         `INSERT INTO ${pv} (user_id, version) VALUES (NEW.id, 1)
          ON CONFLICT (user_id) DO UPDATE SET version = ${pv}.version + 1`,
       ],
     },
-    { name: name('password_forget'), table: t.users, event: 'DELETE', body: [`DELETE FROM ${pv} WHERE user_id = OLD.id`] },
+    { name: name('password_forget'), table: t.users, events: ['DELETE'], body: [`DELETE FROM ${pv} WHERE user_id = OLD.id`] },
     {
       // BEFORE: the rows that link the user to their posts and comments still exist.
       name: name('delete_content'),
       table: t.users,
-      event: 'DELETE',
+      events: ['DELETE'],
       timing: 'BEFORE',
       body: [
         `DELETE FROM ${q(t.reports)} WHERE id IN
@@ -58,14 +57,8 @@ function specs(strapi: Core.Strapi): TriggerSpec[] {
   ];
 }
 
-async function existing(knex: Knex, dialect: Dialect): Promise<Set<string>> {
-  const result = await knex.raw(existingTriggersSql(dialect), [`${PREFIX}%`]);
-  const rows = (dialect === 'postgres' ? result.rows : result) as Array<{ name: string }>;
-  return new Set(rows.map((row) => row.name));
-}
-
 export async function ensureAccountRules(strapi: Core.Strapi): Promise<void> {
-  const dialect: Dialect = strapi.db.dialect.client === 'postgres' ? 'postgres' : 'sqlite';
+  const dialect = dialectOf(strapi);
   const knex = strapi.db.connection as Knex;
   const users = q(tables(strapi).users);
   await knex.raw(`CREATE TABLE IF NOT EXISTS ${q(PASSWORD_VERSIONS)} (user_id integer PRIMARY KEY, version integer NOT NULL)`);
@@ -78,14 +71,5 @@ export async function ensureAccountRules(strapi: Core.Strapi): Promise<void> {
     strapi.log.warn(`Usernames that differ only in case exist; rename them to let the database enforce the rule (${(error as Error).message}).`);
   }
 
-  const wanted = specs(strapi);
-  const present = await existing(knex, dialect);
-  for (const stale of [...present].filter((trigger) => !wanted.some((spec) => spec.name === trigger))) {
-    await knex.raw(dialect === 'postgres' ? `DROP FUNCTION IF EXISTS ${q(stale)}() CASCADE` : `DROP TRIGGER IF EXISTS ${q(stale)}`);
-  }
-  for (const spec of wanted.filter((candidate) => !present.has(candidate.name))) {
-    await knex.transaction(async (trx) => {
-      for (const statement of triggerStatements(dialect, spec)) await trx.raw(statement);
-    });
-  }
+  await syncTriggers(knex, dialect, PREFIX, specs(strapi));
 }

@@ -50,9 +50,10 @@ type Configuration = {
   layouts: { list: string[]; edit: unknown };
 };
 
+// The flag keeps its first name: existing databases have it set.
 const FLAG = 'admin-views-configured';
 
-export async function configureAdminViews(strapi: Core.Strapi): Promise<void> {
+export async function configureContentManagerLayouts(strapi: Core.Strapi): Promise<void> {
   const store = strapi.store({ type: 'plugin', name: 'social' });
   if (await store.get({ key: FLAG })) return;
   const contentTypes = strapi.plugin('content-manager').service('content-types');

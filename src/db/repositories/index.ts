@@ -1,0 +1,28 @@
+import type { Core } from '@strapi/strapi';
+import { commentRepository } from './comments';
+import { postRepository } from './posts';
+import { reportRepository } from './reports';
+import { userRepository } from './users';
+
+/**
+ * The repositories: the only code that runs knex, Query Engine or Document Service calls for our
+ * content. Services keep the rules and the transactions and call these; controllers call services.
+ * Made once per Strapi instance.
+ */
+export type Repositories = {
+  posts: ReturnType<typeof postRepository>;
+  comments: ReturnType<typeof commentRepository>;
+  reports: ReturnType<typeof reportRepository>;
+  users: ReturnType<typeof userRepository>;
+};
+
+const made = new WeakMap<Core.Strapi, Repositories>();
+
+export function repositories(strapi: Core.Strapi): Repositories {
+  let found = made.get(strapi);
+  if (!found) {
+    found = { posts: postRepository(strapi), comments: commentRepository(strapi), reports: reportRepository(strapi), users: userRepository(strapi) };
+    made.set(strapi, found);
+  }
+  return found;
+}

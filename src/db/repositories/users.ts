@@ -1,0 +1,139 @@
+import type { Core } from '@strapi/strapi';
+import type { Knex } from 'knex';
+import type { Counts } from '../../lib/shapes';
+import type { Ref } from '../../lib/refs';
+import { PASSWORD_VERSIONS } from '../accounts';
+import { DERIVED } from '../derived/definitions';
+import { isForeignKeyViolation, isTrue } from '../dialect';
+import { prepared } from '../prepared';
+import { tables } from '../tables';
+
+/** The users aggregate: accounts, their counters and the follow graph. */
+export type ProfileRow = Counts & {
+  id: number;
+  documentId: string;
+  username: string;
+  name: string | null;
+  email: string;
+  hiddenPosts: number;
+  followedByMe: boolean;
+};
+export type Credentials = { id: number; documentId: string; username: string; password: string | null; blocked: boolean; confirmed: boolean };
+
+const USER = 'plugin::users-permissions.user';
+
+export function userRepository(strapi: Core.Strapi) {
+  const knex = (): Knex => strapi.db.connection;
+  const users = () => knex()(tables(strapi).users);
+
+  /** The users column and value a path identifier matches. */
+  const refColumn = (ref: NonNullable<Ref>): [string, string | number] =>
+    'id' in ref ? ['id', ref.id] : 'documentId' in ref ? ['document_id', ref.documentId] : ['email', ref.email];
+
+  const credentials = async (where: Record<string, unknown>): Promise<Credentials | null> => {
+    const row = (await strapi.db.query(USER).findOne({
+      where,
+      select: ['id', 'documentId', 'username', 'password', 'blocked', 'confirmed'],
+    })) as (Credentials & { password?: string | null }) | null;
+    if (!row) return null;
+    return { ...row, password: row.password ?? null, blocked: row.blocked === true, confirmed: row.confirmed === true };
+  };
+
+  return {
+    /**
+     * A user with the counters (social_user_stats, kept exact by triggers) and, for a viewer,
+     * whether they follow them: one query, whatever the number of followers or posts.
+     */
+    async profile(ref: Ref, viewerId?: number): Promise<ProfileRow | null> {
+      if (!ref) return null;
+      const t = tables(strapi);
+      const db = knex();
+      const query = db(`${t.users} as u`)
+        .leftJoin(`${DERIVED.userStats} as s`, 's.user_id', 'u.id')
+        .select('u.id', 'u.document_id', 'u.username', 'u.name', 'u.email', 's.followers', 's.following', 's.posts', 's.hidden_posts')
+        .first();
+      if (viewerId !== undefined) {
+        query.select(db.raw(`EXISTS (SELECT 1 FROM ?? f WHERE f.?? = ? AND f.?? = u.id) AS followed`, [t.follows.table, t.follows.owner, viewerId, t.follows.target]));
+      }
+      const [column, value] = refColumn(ref);
+      query.where(`u.${column}`, value);
+      const row = (await prepared(strapi, query)) as Record<string, unknown> | undefined;
+      if (!row) return null;
+      return {
+        id: Number(row.id),
+        documentId: String(row.document_id),
+        username: String(row.username),
+        name: (row.name as string | null) ?? null,
+        email: String(row.email),
+        followers: Number(row.followers ?? 0),
+        following: Number(row.following ?? 0),
+        posts: Number(row.posts ?? 0),
+        hiddenPosts: Number(row.hidden_posts ?? 0),
+        followedByMe: isTrue(row.followed),
+      };
+    },
+
+    /**
+     * Following is one INSERT that ignores a duplicate: the UNIQUE (follower, followed) index on
+     * the join table decides, so concurrent follows of the same pair leave exactly one row. The
+     * target is resolved inside the INSERT (never the follower). False when the user was deleted
+     * between the SELECT and the foreign-key check.
+     */
+    async follow(followerId: number, ref: NonNullable<Ref>): Promise<boolean> {
+      const t = tables(strapi);
+      const [column, value] = refColumn(ref);
+      try {
+        await knex().raw(
+          `INSERT INTO ?? (??, ??) SELECT ?, u.id FROM ?? u WHERE u.?? = ? AND u.id <> ? ON CONFLICT (??, ??) DO NOTHING`,
+          [t.follows.table, t.follows.owner, t.follows.target, followerId, t.users, column, value, followerId, t.follows.owner, t.follows.target]
+        );
+        return true;
+      } catch (error) {
+        if (isForeignKeyViolation(error)) return false;
+        throw error;
+      }
+    },
+
+    async unfollow(followerId: number, ref: NonNullable<Ref>): Promise<void> {
+      const t = tables(strapi);
+      const [column, value] = refColumn(ref);
+      await knex()(t.follows.table).where(t.follows.owner, followerId).whereIn(t.follows.target, knex()(t.users).select('id').where(column, value)).delete();
+    },
+
+    /** A local account by email, with what a login checks. */
+    credentialsByEmail: (email: string): Promise<Credentials | null> => credentials({ email, provider: 'local' }),
+
+    credentialsById: (id: number): Promise<Credentials | null> => credentials({ id }),
+
+    /** The stored spelling and hash of a local account named by a lower-case username. */
+    async byUsernameLower(username: string): Promise<{ username: string; password: string | null } | null> {
+      return ((await users().select('username', 'password').whereRaw('lower(username) = ?', [username]).andWhere('provider', 'local').first()) ?? null) as
+        | { username: string; password: string | null }
+        | null;
+    },
+
+    async byEmail(email: string): Promise<{ username: string; password: string | null } | null> {
+      return ((await users().select('username', 'password').where({ email, provider: 'local' }).first()) ?? null) as { username: string; password: string | null } | null;
+    },
+
+    async usernameTaken(username: string): Promise<boolean> {
+      return Boolean(await users().select('id').whereRaw('lower(username) = ?', [username.toLowerCase()]).first());
+    },
+
+    /** The id of the account a login identifier names (an email, or a username in any case). */
+    async idByIdentifier(identifier: string): Promise<number | null> {
+      const row = (await users().select('id').where('email', identifier).orWhereRaw('lower(username) = ?', [identifier]).first()) as { id: number } | undefined;
+      return row ? Number(row.id) : null;
+    },
+
+    async passwordVersion(userId: number): Promise<number> {
+      const row = (await prepared(strapi, knex()(PASSWORD_VERSIONS).select('version').where('user_id', userId).first())) as { version: number | string } | undefined;
+      return row ? Number(row.version) : 0;
+    },
+
+    /** Deletes the user; the database deletes what they wrote in the same statement (src/db/accounts.ts). */
+    async delete(id: number): Promise<void> {
+      await strapi.db.query(USER).delete({ where: { id } });
+    },
+  };
+}

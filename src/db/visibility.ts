@@ -1,0 +1,25 @@
+import type { Core } from '@strapi/strapi';
+import type { Knex } from 'knex';
+import { flagSql, q } from './dialect';
+import { tables } from './tables';
+
+/**
+ * Who may see a post, in its one SQL form: everyone, unless a moderator hid it; then only its
+ * author. Every query that reads or lists posts for a viewer composes this condition, so no list
+ * can forget it (blocks will join it here).
+ *
+ * `post` is the alias of the posts table in the query; `viewerId` undefined is an anonymous caller;
+ * `authorColumn`, a qualified column holding the post's author id where the query has one.
+ */
+export function visiblePost(strapi: Core.Strapi, post: string, viewerId?: number, authorColumn?: string): Knex.Raw {
+  const t = tables(strapi);
+  const knex: Knex = strapi.db.connection;
+  const shown = `${flagSql(`${q(post)}.hidden`)} = 0`;
+  if (viewerId === undefined) return knex.raw(`(${shown})`);
+  // Where the query already joins the post's author link, its column says who the author is.
+  if (authorColumn) return knex.raw(`(${shown} OR ${authorColumn} = ?)`, [viewerId]);
+  return knex.raw(
+    `(${shown} OR EXISTS (SELECT 1 FROM ${q(t.postAuthor.table)} va WHERE va.${q(t.postAuthor.owner)} = ${q(post)}.id AND va.${q(t.postAuthor.target)} = ?))`,
+    [viewerId]
+  );
+}
