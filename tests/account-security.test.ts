@@ -3,20 +3,15 @@ import jwt from 'jsonwebtoken';
 import { adminSession, cm } from './helpers/admin';
 import { expectError, expectNoSecrets } from './helpers/assertions';
 import { createPost, createUser, uniq, PASSWORD, type TestUser } from './helpers/fixtures';
-import { api, setupStrapi, teardownStrapi } from './helpers/strapi';
+import { useStrapi, type Api } from './helpers/strapi';
 
 /**
  * Account hygiene and the auth defects of issue 10 (3, 4, 7): each case failed before its fix.
  * The whole file runs on SQLite (npm test) and on PostgreSQL (npm run test:postgres).
  */
 let strapi: Core.Strapi;
-let http: ReturnType<typeof api>;
-
-beforeAll(async () => {
-  strapi = await setupStrapi();
-  http = api(strapi);
-});
-afterAll(teardownStrapi);
+let http: Api;
+useStrapi((s, h) => ((strapi = s), (http = h)));
 
 const NEW_PASSWORD = 'Brand-N3w-Secret!';
 const signed = (payload: object) => jwt.sign(payload, 'test-jwt-secret', { expiresIn: '1h' });

@@ -1,7 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import { isPostgres } from './helpers/env';
 import { createPost, createUser, type TestUser } from './helpers/fixtures';
-import { api, setupStrapi, teardownStrapi } from './helpers/strapi';
+import { useStrapi, type Api } from './helpers/strapi';
 
 /**
  * The cached users-permissions `authenticate` (src/auth/cached-authenticate.ts) must answer like
@@ -10,7 +10,7 @@ import { api, setupStrapi, teardownStrapi } from './helpers/strapi';
  * a successful request, so a missing trigger shows up as a stale answer.
  */
 let strapi: Core.Strapi;
-let http: ReturnType<typeof api>;
+let http: Api;
 let knex: Core.Strapi['db']['connection'];
 
 const ROLE = 'plugin::users-permissions.role';
@@ -24,12 +24,7 @@ const T = {
   userRole: () => meta('plugin::users-permissions.user').attributes.role.joinTable!.name,
 };
 
-beforeAll(async () => {
-  strapi = await setupStrapi();
-  http = api(strapi);
-  knex = strapi.db.connection;
-});
-afterAll(teardownStrapi);
+useStrapi((s, h) => ((strapi = s), (http = h), (knex = s.db.connection)));
 afterEach(() => jest.restoreAllMocks());
 
 const me = (user: TestUser) => http.get('/users/users', user.jwt);

@@ -2,16 +2,11 @@ import type { Core } from '@strapi/strapi';
 import jwt from 'jsonwebtoken';
 import { expectError, expectNoSecrets } from './helpers/assertions';
 import { createUser, uniq, PASSWORD } from './helpers/fixtures';
-import { api, setupStrapi, teardownStrapi } from './helpers/strapi';
+import { useStrapi, type Api } from './helpers/strapi';
 
 let strapi: Core.Strapi;
-let http: ReturnType<typeof api>;
-
-beforeAll(async () => {
-  strapi = await setupStrapi();
-  http = api(strapi);
-});
-afterAll(teardownStrapi);
+let http: Api;
+useStrapi((s, h) => ((strapi = s), (http = h)));
 
 describe('registration', () => {
   it('accepts name, and the JWT it returns authenticates', async () => {

@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { createPost, createUser, type TestUser } from './helpers/fixtures';
-import { api, setupStrapi, teardownStrapi } from './helpers/strapi';
+import { useStrapi, type Api } from './helpers/strapi';
 
 /**
  * Requests fired together through the whole stack. On PostgreSQL they run on separate pool
@@ -8,13 +8,8 @@ import { api, setupStrapi, teardownStrapi } from './helpers/strapi';
  * the ground truth the counts must equal.
  */
 let strapi: Core.Strapi;
-let http: ReturnType<typeof api>;
-
-beforeAll(async () => {
-  strapi = await setupStrapi();
-  http = api(strapi);
-});
-afterAll(teardownStrapi);
+let http: Api;
+useStrapi((s, h) => ((strapi = s), (http = h)));
 
 const users = (n: number) => Promise.all(Array.from({ length: n }, () => createUser(strapi)));
 

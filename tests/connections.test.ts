@@ -1,7 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import { createPost, createUser } from './helpers/fixtures';
 import { isPostgres } from './helpers/env';
-import { api, setupStrapi, teardownStrapi } from './helpers/strapi';
+import { useStrapi, type Api } from './helpers/strapi';
 
 /**
  * The per-connection set-up of config/database.ts: on SQLite, WAL synced at every commit and a
@@ -9,13 +9,8 @@ import { api, setupStrapi, teardownStrapi } from './helpers/strapi';
  * statements for the flagged hot queries (src/lib/pg-connection.ts).
  */
 let strapi: Core.Strapi;
-let http: ReturnType<typeof api>;
-
-beforeAll(async () => {
-  strapi = await setupStrapi();
-  http = api(strapi);
-});
-afterAll(teardownStrapi);
+let http: Api;
+useStrapi((s, h) => ((strapi = s), (http = h)));
 
 type KnexClient = { acquireConnection: () => Promise<unknown>; releaseConnection: (conn: unknown) => Promise<unknown> };
 const knexClient = () => (strapi.db.connection as unknown as { client: KnexClient }).client;

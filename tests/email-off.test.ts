@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { createUser, uniq } from './helpers/fixtures';
-import { api, setupStrapi, teardownStrapi } from './helpers/strapi';
+import { useStrapi, type Api } from './helpers/strapi';
 
 /**
  * No SMTP_HOST: no mail can be sent. The routes that would send one answer exactly as they do
@@ -9,13 +9,8 @@ import { api, setupStrapi, teardownStrapi } from './helpers/strapi';
  * unknown one, and a reset token written anyway.)
  */
 let strapi: Core.Strapi;
-let http: ReturnType<typeof api>;
-
-beforeAll(async () => {
-  strapi = await setupStrapi();
-  http = api(strapi);
-});
-afterAll(teardownStrapi);
+let http: Api;
+useStrapi((s, h) => ((strapi = s), (http = h)));
 
 it('forgot-password and send-email-confirmation answer alike for every address, write nothing and warn once', async () => {
   const warn = jest.spyOn(strapi.log, 'warn');

@@ -1,16 +1,11 @@
 import type { Core } from '@strapi/strapi';
 import { expectError } from './helpers/assertions';
 import { createPost, createUser } from './helpers/fixtures';
-import { api, setupStrapi, teardownStrapi } from './helpers/strapi';
+import { useStrapi, type Api } from './helpers/strapi';
 
 let strapi: Core.Strapi;
-let http: ReturnType<typeof api>;
-
-beforeAll(async () => {
-  strapi = await setupStrapi();
-  http = api(strapi);
-});
-afterAll(teardownStrapi);
+let http: Api;
+useStrapi((s, h) => ((strapi = s), (http = h)));
 
 describe('malformed requests get a 4xx in the error envelope', () => {
   it('a body that is not JSON is a 400', async () => {

@@ -2,16 +2,11 @@ import type { Core } from '@strapi/strapi';
 import { expectError } from './helpers/assertions';
 import { adminSession, cm } from './helpers/admin';
 import { createPost, createUser } from './helpers/fixtures';
-import { api, setupStrapi, teardownStrapi } from './helpers/strapi';
+import { useStrapi, type Api } from './helpers/strapi';
 
 let strapi: Core.Strapi;
-let http: ReturnType<typeof api>;
-
-beforeAll(async () => {
-  strapi = await setupStrapi();
-  http = api(strapi);
-});
-afterAll(teardownStrapi);
+let http: Api;
+useStrapi((s, h) => ((strapi = s), (http = h)));
 
 const setHidden = (uid: 'api::post.post' | 'api::comment.comment', documentId: string, hidden: boolean) =>
   strapi.documents(uid).update({ documentId, data: { hidden } });

@@ -1,16 +1,11 @@
 import type { Core } from '@strapi/strapi';
 import { expectError, expectNoSecrets } from './helpers/assertions';
 import { createPost, createUser } from './helpers/fixtures';
-import { api, setupStrapi, teardownStrapi } from './helpers/strapi';
+import { useStrapi, type Api } from './helpers/strapi';
 
 let strapi: Core.Strapi;
-let http: ReturnType<typeof api>;
-
-beforeAll(async () => {
-  strapi = await setupStrapi();
-  http = api(strapi);
-});
-afterAll(teardownStrapi);
+let http: Api;
+useStrapi((s, h) => ((strapi = s), (http = h)));
 
 const BAD_REFS = ['987654321', '99999999999999999999', '0', '-5', 'doesnotexist000000000000', "x'%20OR%20'1'='1", '%F0%9F%98%80', 'a'.repeat(2000)];
 

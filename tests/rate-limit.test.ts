@@ -1,20 +1,19 @@
 import type { Core } from '@strapi/strapi';
 import { expectError } from './helpers/assertions';
 import { createUser, uniq } from './helpers/fixtures';
-import { api, setupStrapi, teardownStrapi } from './helpers/strapi';
+import { useStrapi, type Api } from './helpers/strapi';
 
 let strapi: Core.Strapi;
-let http: ReturnType<typeof api>;
+let http: Api;
 
 const MAX = 3;
 
-beforeAll(async () => {
-  strapi = await setupStrapi();
-  http = api(strapi);
+useStrapi((s, h) => {
+  strapi = s;
+  http = h;
   // The suite runs with RATE_LIMIT_ENABLED=false; this file turns it on with a small budget.
   strapi.config.set('plugin::users-permissions.ratelimit', { enabled: true, interval: 60_000, max: MAX });
 });
-afterAll(teardownStrapi);
 
 const login = (email: string, password = 'wrong-password') => http.post('/users/login').send({ email, password });
 

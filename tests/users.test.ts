@@ -1,16 +1,11 @@
 import type { Core } from '@strapi/strapi';
 import { expectError, expectNoSecrets } from './helpers/assertions';
 import { createPost, createUser, uniq } from './helpers/fixtures';
-import { api, setupStrapi, teardownStrapi } from './helpers/strapi';
+import { useStrapi, type Api } from './helpers/strapi';
 
 let strapi: Core.Strapi;
-let http: ReturnType<typeof api>;
-
-beforeAll(async () => {
-  strapi = await setupStrapi();
-  http = api(strapi);
-});
-afterAll(teardownStrapi);
+let http: Api;
+useStrapi((s, h) => ((strapi = s), (http = h)));
 
 describe('GET /users/users', () => {
   it('answers the own profile with counts and nothing else', async () => {

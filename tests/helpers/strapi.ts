@@ -44,3 +44,17 @@ export function api(strapi: Core.Strapi) {
     base: server,
   };
 }
+
+export type Api = ReturnType<typeof api>;
+
+/**
+ * The boot and tear-down of a spec: Strapi starts once before its tests (with `env` over the test
+ * defaults) and is destroyed after them. `ready` receives the instance and its HTTP client.
+ */
+export function useStrapi(ready: (strapi: Core.Strapi, http: Api) => void, env: Record<string, string> = {}): void {
+  beforeAll(async () => {
+    const strapi = await setupStrapi(env);
+    ready(strapi, api(strapi));
+  });
+  afterAll(teardownStrapi);
+}
