@@ -29,7 +29,9 @@ const connections = Number(opt('connections', 32));
 const dbArg = opt('db', 'postgres');
 const kinds = dbArg === 'both' ? ['postgres', 'sqlite'] : [dbArg];
 const command = `node bench/run.mjs ${argv.join(' ')}`.trim();
-const TARGET = { floorShare: 0.5, coreFactor: 2, p99: 50, flat: 1.5 };
+// Targets are ratios within one run, so they carry between machines: a p99 in milliseconds does
+// not (the floor's own p99 was 20-45 ms on one machine and 112-186 ms on another).
+const TARGET = { floorShare: { postgres: 0.75, sqlite: 0.5 }, coreFactor: 2, p99VsFloor: 1.25, flat: 1.5 };
 
 const log = (s) => process.stderr.write(`${s}\n`);
 
@@ -143,7 +145,7 @@ async function runOne(kind) {
     await grantPublic(db, ['api::post.post.coreFindOne', 'plugin::users-permissions.user.find']);
 
     const restart = Date.now();
-    strapi = await startStrapi(db, secrets); // rebuilds and recounts the counters (database/derived)
+    strapi = await startStrapi(db, secrets); // rebuilds and recounts the counters (src/db/derived)
     s.recountSeconds = (Date.now() - restart) / 1000;
     log(`  restarted in ${s.recountSeconds.toFixed(1)} s, counters recounted from the seeded rows`);
     floor = await startFloor(db, secrets);
@@ -183,6 +185,7 @@ const mark = (ok) => (ok ? 'met' : '**missed**');
 
 function report(run) {
   const { results: r } = run;
+  const floorShare = TARGET.floorShare[run.kind];
   const lines = [];
   const verdicts = [];
   lines.push(`| route | ours req/s | p50 ms | p99 ms | floor req/s | floor p99 ms | ours ÷ floor | ours ÷ core |`);
@@ -193,8 +196,9 @@ function report(run) {
     const core = x.core ? `${f1(x.ours.rps / x.core.rps)} (core ${f0(x.core.rps)} req/s, p99 ${x.core.p99} ms)` : '';
     lines.push(`| ${label} | ${f0(x.ours.rps)} | ${x.ours.p50} | ${x.ours.p99} | ${f0(x.floor.rps)} | ${x.floor.p99} | ${f1(share)} | ${core} |`);
     if (key !== 'login') {
-      verdicts.push([`${label}: ≥ ${TARGET.floorShare * 100}% of floor throughput`, `${(share * 100).toFixed(0)}%`, share >= TARGET.floorShare]);
-      verdicts.push([`${label}: p99 < ${TARGET.p99} ms`, `${x.ours.p99} ms`, x.ours.p99 < TARGET.p99]);
+      const p99Ratio = x.ours.p99 / Math.max(x.floor.p99, 0.01);
+      verdicts.push([`${label}: ≥ ${floorShare * 100}% of floor throughput`, `${(share * 100).toFixed(0)}%`, share >= floorShare]);
+      verdicts.push([`${label}: p99 ≤ ${TARGET.p99VsFloor}× floor p99`, `${f1(p99Ratio)}× (${x.ours.p99} vs ${x.floor.p99} ms)`, p99Ratio <= TARGET.p99VsFloor]);
     }
     if (x.core) verdicts.push([`${label}: ≥ ${TARGET.coreFactor}x core controller`, `${f1(x.ours.rps / x.core.rps)}x`, x.ours.rps / x.core.rps >= TARGET.coreFactor]);
   }
@@ -233,9 +237,10 @@ async function main() {
   md.push("shapes. The post read is also served by Strapi's CORE controller (`findOne` with populate,");
   md.push('`GET /api/posts/core/:id`, only routed when `BENCH_CORE_ROUTE=true`).');
   md.push('');
-  md.push('Targets: every hot route ≥ 50% of the floor throughput; the post read ≥ 2x the core controller;');
-  md.push('p99 < 50 ms at 32 connections on every route but login; the three flat-cost ratios (viral ÷ unliked');
-  md.push('post read, heavy ÷ light `all_posts`, star ÷ newcomer `users/users`, on p50 latency) ≤ 1.5.');
+  md.push('Targets, all ratios within one run: every hot route ≥ 75% of the floor throughput on PostgreSQL');
+  md.push('(≥ 50% on SQLite) and a p99 ≤ 1.25× the floor\'s p99, at 32 connections, on every route but login;');
+  md.push('the post read ≥ 2x the core controller; the three flat-cost ratios (viral ÷ unliked post read,');
+  md.push('heavy ÷ light `all_posts`, star ÷ newcomer `users/users`, on p50 latency) ≤ 1.5.');
   md.push('Login is reported separately: its cost is bcrypt.');
   md.push('');
   md.push(`- Command: \`${command}\``);
