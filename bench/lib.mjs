@@ -18,7 +18,6 @@ export const PG_ADMIN = {
 };
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-export const secret = () => randomBytes(24).toString('base64');
 const ALNUM = 'abcdefghijklmnopqrstuvwxyz0123456789';
 /** A random 24-character lower-case documentId, like Strapi's cuid2 ones. */
 export function documentId() {
@@ -79,14 +78,6 @@ export async function createDatabase(kind) {
     };
   }
   throw new Error(`unknown database "${kind}"`);
-}
-
-/** Secrets for one run: the server and the harness share JWT_SECRET. */
-export function makeSecrets() {
-  return {
-    APP_KEYS: `${secret()},${secret()}`, API_TOKEN_SALT: secret(), ADMIN_JWT_SECRET: secret(),
-    TRANSFER_TOKEN_SALT: secret(), JWT_SECRET: secret(), ENCRYPTION_KEY: secret(),
-  };
 }
 
 /** Starts a node process running `args`, keeping the tail of its output for error reports. */

@@ -4,7 +4,8 @@
 //   node bench/probe.mjs [--db sqlite|postgres] [--duration S] [--cpu-prof DIR] [--keep]
 import autocannon from 'autocannon';
 import jwt from 'jsonwebtoken';
-import { createDatabase, makeSecrets, startStrapi, stopProcess } from './lib.mjs';
+import { randomSecrets } from '../scripts/lib/secrets.js';
+import { createDatabase, startStrapi, stopProcess } from './lib.mjs';
 import { seed } from './seed.mjs';
 
 const argv = process.argv.slice(2);
@@ -17,7 +18,7 @@ const duration = Number(opt('duration', 5));
 const cpuProf = opt('cpu-prof', '');
 
 const db = await createDatabase(kind);
-const secrets = makeSecrets();
+const secrets = randomSecrets();
 let strapi;
 try {
   strapi = await startStrapi(db, secrets);

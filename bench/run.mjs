@@ -11,7 +11,8 @@ import jwt from 'jsonwebtoken';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createDatabase, makeSecrets, ROOT, startFloor, startStrapi, stopProcess } from './lib.mjs';
+import { randomSecrets } from '../scripts/lib/secrets.js';
+import { createDatabase, ROOT, startFloor, startStrapi, stopProcess } from './lib.mjs';
 import { grantPublic, PASSWORD, seed } from './seed.mjs';
 
 const argv = process.argv.slice(2);
@@ -123,7 +124,7 @@ async function checkShapes(strapiUrl, floorUrl, s) {
 async function runOne(kind) {
   log(`\n== ${kind} ==`);
   const db = await createDatabase(kind);
-  const secrets = makeSecrets();
+  const secrets = randomSecrets(); // the server and the load's tokens share JWT_SECRET
   let strapi;
   let floor;
   try {

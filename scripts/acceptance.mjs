@@ -16,6 +16,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { randomSecrets } from './lib/secrets.js';
 import { cleanUpOnSignals, freePort, printLogTail, removeWorkDir, startServer, stopServer, waitForHealth } from './lib/server.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -48,9 +49,6 @@ function parseArgs(argv) {
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-const secret = () => randomBytes(16).toString('base64');
-
 
 /** The suite's test files: Node's default test-file patterns, searched recursively. */
 function testFiles(target) {
@@ -185,12 +183,7 @@ async function main() {
   const baseEnv = {
     ...process.env,
     NODE_ENV: 'production',
-    APP_KEYS: Array.from({ length: 4 }, secret).join(','),
-    API_TOKEN_SALT: secret(),
-    ADMIN_JWT_SECRET: secret(),
-    TRANSFER_TOKEN_SALT: secret(),
-    JWT_SECRET: secret(),
-    ENCRYPTION_KEY: secret(),
+    ...randomSecrets(),
     // The suite registers about 60 users from one IP.
     RATE_LIMIT_ENABLED: 'false',
     STRAPI_TELEMETRY_DISABLED: 'true',

@@ -12,11 +12,11 @@
 // playwright-core package; it never downloads a browser.
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { randomSecrets } from './lib/secrets.js';
 import { cleanUpOnSignals, freePort, printLogTail, removeWorkDir, startServer, stopServer, waitForHealth } from './lib/server.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -50,9 +50,6 @@ function parseArgs(argv) {
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-const secret = () => randomBytes(16).toString('base64');
-
 
 /** The browser test files (tests/browser/*.test.mjs), in name order. */
 function testFiles() {
@@ -126,12 +123,7 @@ async function main() {
   const baseEnv = {
     ...process.env,
     NODE_ENV: 'production',
-    APP_KEYS: [secret(), secret()].join(','),
-    API_TOKEN_SALT: secret(),
-    ADMIN_JWT_SECRET: secret(),
-    TRANSFER_TOKEN_SALT: secret(),
-    JWT_SECRET: secret(),
-    ENCRYPTION_KEY: secret(),
+    ...randomSecrets(),
     // The tests register several users and log in repeatedly from one IP.
     RATE_LIMIT_ENABLED: 'false',
     STRAPI_TELEMETRY_DISABLED: 'true',

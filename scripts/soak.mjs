@@ -12,12 +12,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { randomSecrets } from './lib/secrets.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SOAK_SECONDS = Number(process.env.SOAK_SECONDS ?? 300);
 const admin = { host: process.env.DATABASE_HOST ?? '127.0.0.1', port: Number(process.env.DATABASE_PORT ?? 5432), user: 'postgres', database: 'postgres' };
 const database = `soak_${randomBytes(6).toString('hex')}`;
-const secret = () => randomBytes(24).toString('base64');
 
 const freePort = () =>
   new Promise((resolve) => {
@@ -54,8 +54,7 @@ async function main() {
       NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn',
       DATABASE_CLIENT: 'postgres', DATABASE_NAME: database, DATABASE_HOST: admin.host, DATABASE_PORT: String(admin.port),
       DATABASE_USERNAME: 'postgres', DATABASE_URL: '', RATE_LIMIT_ENABLED: 'false', SERVE_ADMIN_PANEL: 'false',
-      APP_KEYS: `${secret()},${secret()}`, API_TOKEN_SALT: secret(), ADMIN_JWT_SECRET: secret(),
-      TRANSFER_TOKEN_SALT: secret(), JWT_SECRET: secret(), ENCRYPTION_KEY: secret(),
+      ...randomSecrets(),
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
