@@ -12,7 +12,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomSecrets } from '../scripts/lib/secrets.js';
-import { createDatabase, ROOT, startFloor, startStrapi, stopProcess } from './lib.mjs';
+import { stopServer } from '../scripts/lib/server.js';
+import { createDatabase, ROOT, startFloor, startStrapi } from './lib.mjs';
 import { grantPublic, PASSWORD, seed } from './seed.mjs';
 
 const argv = process.argv.slice(2);
@@ -131,7 +132,7 @@ async function runOne(kind) {
     const boot = Date.now();
     strapi = await startStrapi(db, secrets); // creates the schema, roles and permissions
     log(`  schema created by the app in ${((Date.now() - boot) / 1000).toFixed(1)} s (${db.name})`);
-    await stopProcess(strapi);
+    await stopServer(strapi);
     strapi = undefined;
 
     log('  seeding');
@@ -160,7 +161,7 @@ async function runOne(kind) {
         ours: await load(`ours  ${key}`, strapi.url, oursSc[key], key === 'login' ? Math.max(5, sizes.duration) : sizes.duration, key === 'login' ? LOGIN_CONNECTIONS : connections),
         floor: await load(`floor ${key}`, floor.url, floorSc[key], key === 'login' ? Math.max(5, sizes.duration) : sizes.duration, key === 'login' ? LOGIN_CONNECTIONS : connections),
       };
-      for (const srv of [strapi, floor]) if (srv.state.exitCode !== null) throw new Error(`${srv.label} died:\n${srv.log()}`);
+      for (const srv of [strapi, floor]) if (!srv.running()) throw new Error(`${srv.label} died:\n${srv.log()}`);
     }
     log('  core controller');
     results.postViral.core = await load('core  postViral', strapi.url, oursSc.coreViral, sizes.duration);
@@ -172,8 +173,8 @@ async function runOne(kind) {
     const bcryptMs = Number(process.hrtime.bigint() - compareStart) / 1e6 / N;
     return { kind, seed: s, results, bcryptMs, core };
   } finally {
-    await stopProcess(floor);
-    await stopProcess(strapi);
+    await stopServer(floor);
+    await stopServer(strapi);
     await db.drop().catch((e) => log(`  could not drop ${db.name}: ${e.message}`));
   }
 }
