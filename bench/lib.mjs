@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { startServer, waitForHealth } from '../scripts/lib/server.js';
+import { COMPILED_APP, startServer, waitForHealth } from '../scripts/lib/server.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const PG_ADMIN = {
@@ -16,6 +16,8 @@ export const PG_ADMIN = {
   password: process.env.DATABASE_PASSWORD ?? undefined,
   database: 'postgres',
 };
+/** Loaded into the benchmark's server by the harness's launcher: GET /api/posts/core/:id. */
+const CORE_ROUTE = path.join(ROOT, 'bench', 'core-route.cjs');
 const HEALTH_TIMEOUT_MS = 180_000;
 
 const ALNUM = 'abcdefghijklmnopqrstuvwxyz0123456789';
@@ -76,13 +78,13 @@ const output = (label) => ({
   echo: process.env.BENCH_VERBOSE ? (text) => process.stderr.write(`[${label}] ${text}`) : undefined,
 });
 
-/** The compiled production Strapi server (dist/), on a free port. */
+/** The compiled production Strapi server (dist/), with the core-controller route, on a free port. */
 export async function startStrapi(db, secrets, { nodeArgs = [], env: extraEnv = {} } = {}) {
   const env = {
     ...process.env, ...secrets, ...db.env,
-    NODE_ENV: 'production', LOG_LEVEL: 'warn', RATE_LIMIT_ENABLED: 'false', SERVE_ADMIN_PANEL: 'false', BENCH_CORE_ROUTE: 'true', ...extraEnv,
+    NODE_ENV: 'production', LOG_LEVEL: 'warn', RATE_LIMIT_ENABLED: 'false', SERVE_ADMIN_PANEL: 'false', ...extraEnv,
   };
-  const server = await startServer({ env, nodeArgs, output: output('strapi'), label: 'strapi' });
+  const server = await startServer({ env, args: [COMPILED_APP, CORE_ROUTE], nodeArgs, output: output('strapi'), label: 'strapi' });
   await waitForHealth(server, HEALTH_TIMEOUT_MS);
   return server;
 }

@@ -292,7 +292,7 @@ export async function seed(db, o) {
   };
 }
 
-/** Grants `actions` to the Public role (the benchmark-only core route is granted to nobody). */
+/** Grants `actions` to the Public role, in the benchmark's throw-away database. */
 export async function grantPublic(db, actions) {
   const now = Date.now();
   if (db.kind === 'postgres') {
