@@ -1,12 +1,12 @@
-// Shared helpers of the benchmark harness: throw-away databases, the production server, waiting.
-import { spawn } from 'node:child_process';
+// Shared helpers of the benchmark harness: throw-away databases, the production server and the
+// raw floor (started, waited for and stopped by the project's harness, scripts/lib/server.js).
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { COMPILED_APP, startServer, waitForHealth } from '../scripts/lib/server.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const PG_ADMIN = {
@@ -16,9 +16,10 @@ export const PG_ADMIN = {
   password: process.env.DATABASE_PASSWORD ?? undefined,
   database: 'postgres',
 };
+/** Loaded into the benchmark's server by the harness's launcher: GET /api/posts/core/:id. */
+const CORE_ROUTE = path.join(ROOT, 'bench', 'core-route.cjs');
+const HEALTH_TIMEOUT_MS = 180_000;
 
-export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-export const secret = () => randomBytes(24).toString('base64');
 const ALNUM = 'abcdefghijklmnopqrstuvwxyz0123456789';
 /** A random 24-character lower-case documentId, like Strapi's cuid2 ones. */
 export function documentId() {
@@ -27,16 +28,6 @@ export function documentId() {
   for (let i = 1; i < 24; i++) s += ALNUM[bytes[i] % 36];
   return s;
 }
-
-export const freePort = () =>
-  new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 
 /** A fresh database. Returns { kind, env (for the app), drop(), pg config or sqlite filename }. */
 export async function createDatabase(kind) {
@@ -81,73 +72,29 @@ export async function createDatabase(kind) {
   throw new Error(`unknown database "${kind}"`);
 }
 
-/** Secrets for one run: the server and the harness share JWT_SECRET. */
-export function makeSecrets() {
-  return {
-    APP_KEYS: `${secret()},${secret()}`, API_TOKEN_SALT: secret(), ADMIN_JWT_SECRET: secret(),
-    TRANSFER_TOKEN_SALT: secret(), JWT_SECRET: secret(), ENCRYPTION_KEY: secret(),
-  };
-}
+/** The server's output: the last 8000 characters for error reports, all of it on stderr with BENCH_VERBOSE. */
+const output = (label) => ({
+  keep: 8000,
+  echo: process.env.BENCH_VERBOSE ? (text) => process.stderr.write(`[${label}] ${text}`) : undefined,
+});
 
-/** Starts a node process running `args`, keeping the tail of its output for error reports. */
-export function startProcess(args, env, label) {
-  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let tail = '';
-  const keep = (chunk) => {
-    tail = (tail + chunk).slice(-8000);
-    if (process.env.BENCH_VERBOSE) process.stderr.write(`[${label}] ${chunk}`);
-  };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  const state = { exitCode: null };
-  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve((state.exitCode = code ?? signal))));
-  return { child, state, exited, log: () => tail, label };
-}
-
-/** The compiled production Strapi server (dist/), on a free port. */
+/** The compiled production Strapi server (dist/), with the core-controller route, on a free port. */
 export async function startStrapi(db, secrets, { nodeArgs = [], env: extraEnv = {} } = {}) {
-  const port = await freePort();
-  const script = `require('@strapi/strapi').createStrapi({ appDir: ${JSON.stringify(ROOT)}, distDir: ${JSON.stringify(
-    path.join(ROOT, 'dist')
-  )} }).start()`;
   const env = {
     ...process.env, ...secrets, ...db.env,
-    NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn',
-    RATE_LIMIT_ENABLED: 'false', SERVE_ADMIN_PANEL: 'false', BENCH_CORE_ROUTE: 'true', ...extraEnv,
+    NODE_ENV: 'production', LOG_LEVEL: 'warn', RATE_LIMIT_ENABLED: 'false', SERVE_ADMIN_PANEL: 'false', ...extraEnv,
   };
-  const proc = startProcess([...nodeArgs, '-e', script], env, 'strapi');
-  const server = { ...proc, port, url: `http://127.0.0.1:${port}` };
-  await waitHealthy(server, '/_health', 204);
+  const server = await startServer({ env, args: [COMPILED_APP, CORE_ROUTE], nodeArgs, output: output('strapi'), label: 'strapi' });
+  await waitForHealth(server, HEALTH_TIMEOUT_MS);
   return server;
 }
 
 /** The raw floor server (bench/floor.mjs), on a free port. */
 export async function startFloor(db, secrets) {
-  const port = await freePort();
-  const env = { ...process.env, ...db.env, JWT_SECRET: secrets.JWT_SECRET, PORT: String(port), NODE_ENV: 'production' };
-  const proc = startProcess([path.join(ROOT, 'bench', 'floor.mjs')], env, 'floor');
-  const server = { ...proc, port, url: `http://127.0.0.1:${port}` };
-  await waitHealthy(server, '/_health', 204);
+  const env = { ...process.env, ...db.env, JWT_SECRET: secrets.JWT_SECRET, NODE_ENV: 'production' };
+  const server = await startServer({ env, args: [path.join(ROOT, 'bench', 'floor.mjs')], output: output('floor'), label: 'floor' });
+  await waitForHealth(server, HEALTH_TIMEOUT_MS);
   return server;
-}
-
-export async function waitHealthy(server, route, status, timeoutMs = 180_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (server.state.exitCode !== null) throw new Error(`${server.label} exited (${server.state.exitCode}) before it was healthy:\n${server.log()}`);
-    const ok = await fetch(server.url + route).then((r) => r.status === status, () => false);
-    if (ok) return;
-    await sleep(200);
-  }
-  throw new Error(`${server.label} not healthy after ${timeoutMs} ms:\n${server.log()}`);
-}
-
-export async function stopProcess(server) {
-  if (!server || server.state.exitCode !== null) return;
-  server.child.kill('SIGTERM');
-  const timer = setTimeout(() => server.child.kill('SIGKILL'), 30_000);
-  await server.exited;
-  clearTimeout(timer);
 }
 
 /** A progress bar on stderr. */

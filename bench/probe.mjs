@@ -4,7 +4,9 @@
 //   node bench/probe.mjs [--db sqlite|postgres] [--duration S] [--cpu-prof DIR] [--keep]
 import autocannon from 'autocannon';
 import jwt from 'jsonwebtoken';
-import { createDatabase, makeSecrets, startStrapi, stopProcess } from './lib.mjs';
+import { randomSecrets } from '../scripts/lib/secrets.js';
+import { stopServer } from '../scripts/lib/server.js';
+import { createDatabase, startStrapi } from './lib.mjs';
 import { seed } from './seed.mjs';
 
 const argv = process.argv.slice(2);
@@ -17,11 +19,11 @@ const duration = Number(opt('duration', 5));
 const cpuProf = opt('cpu-prof', '');
 
 const db = await createDatabase(kind);
-const secrets = makeSecrets();
+const secrets = randomSecrets();
 let strapi;
 try {
   strapi = await startStrapi(db, secrets);
-  await stopProcess(strapi);
+  await stopServer(strapi);
   const s = await seed(db, { users: 500, posts: 5000, likes: 50000, viral: 10000, heavy: 1000, follows: 5000, comments: 5000 });
   strapi = await startStrapi(db, secrets, { nodeArgs: cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${cpuProf}`] : [] });
   const token = jwt.sign({ id: s.users.actors[0] }, secrets.JWT_SECRET, { expiresIn: '1h' });
@@ -40,7 +42,7 @@ try {
     console.log(`${label.padEnd(36)} ${String(Math.round(r.requests.average)).padStart(6)} req/s  p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms  non-2xx ${r.non2xx}`);
   }
 } finally {
-  await stopProcess(strapi);
+  await stopServer(strapi);
   if (argv.includes('--keep')) console.log(`kept database ${db.name}`);
   else await db.drop();
 }

@@ -11,7 +11,9 @@ import jwt from 'jsonwebtoken';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createDatabase, makeSecrets, ROOT, startFloor, startStrapi, stopProcess } from './lib.mjs';
+import { randomSecrets } from '../scripts/lib/secrets.js';
+import { stopServer } from '../scripts/lib/server.js';
+import { createDatabase, ROOT, startFloor, startStrapi } from './lib.mjs';
 import { grantPublic, PASSWORD, seed } from './seed.mjs';
 
 const argv = process.argv.slice(2);
@@ -125,24 +127,24 @@ async function checkShapes(strapiUrl, floorUrl, s) {
 async function runOne(kind) {
   log(`\n== ${kind} ==`);
   const db = await createDatabase(kind);
-  const secrets = makeSecrets();
+  const secrets = randomSecrets(); // the server and the load's tokens share JWT_SECRET
   let strapi;
   let floor;
   try {
     const boot = Date.now();
     strapi = await startStrapi(db, secrets); // creates the schema, roles and permissions
     log(`  schema created by the app in ${((Date.now() - boot) / 1000).toFixed(1)} s (${db.name})`);
-    await stopProcess(strapi);
+    await stopServer(strapi);
     strapi = undefined;
 
     log('  seeding');
     const s = await seed(db, sizes);
     log(`  seeded in ${s.seconds.toFixed(1)} s: ${JSON.stringify(s.counts)}`);
-    // The core route is off by default and granted to nobody; here, Public may call it, and may
-    // read users, which Strapi's populate validation requires to populate the author. (Comments
-    // have no core find action, so Strapi's sanitizer drops the comments populate: the core read
-    // does LESS work than ours.)
-    await grantPublic(db, ['api::post.post.coreFindOne', 'plugin::users-permissions.user.find']);
+    // The core route (bench/core-route.cjs) asks for the post read's permission, which Public
+    // holds; here Public may also read users, which Strapi's populate validation requires to
+    // populate the author. (Comments have no core find action, so Strapi's sanitizer drops the
+    // comments populate: the core read does LESS work than ours.)
+    await grantPublic(db, ['plugin::users-permissions.user.find']);
 
     const restart = Date.now();
     strapi = await startStrapi(db, secrets); // rebuilds and recounts the counters (src/db/derived)
@@ -161,7 +163,7 @@ async function runOne(kind) {
         ours: await load(`ours  ${key}`, strapi.url, oursSc[key], key === 'login' ? Math.max(5, sizes.duration) : sizes.duration, key === 'login' ? LOGIN_CONNECTIONS : connections),
         floor: await load(`floor ${key}`, floor.url, floorSc[key], key === 'login' ? Math.max(5, sizes.duration) : sizes.duration, key === 'login' ? LOGIN_CONNECTIONS : connections),
       };
-      for (const srv of [strapi, floor]) if (srv.state.exitCode !== null) throw new Error(`${srv.label} died:\n${srv.log()}`);
+      for (const srv of [strapi, floor]) if (!srv.running()) throw new Error(`${srv.label} died:\n${srv.log()}`);
     }
     log('  core controller');
     results.postViral.core = await load('core  postViral', strapi.url, oursSc.coreViral, sizes.duration);
@@ -173,8 +175,8 @@ async function runOne(kind) {
     const bcryptMs = Number(process.hrtime.bigint() - compareStart) / 1e6 / N;
     return { kind, seed: s, results, bcryptMs, core };
   } finally {
-    await stopProcess(floor);
-    await stopProcess(strapi);
+    await stopServer(floor);
+    await stopServer(strapi);
     await db.drop().catch((e) => log(`  could not drop ${db.name}: ${e.message}`));
   }
 }
@@ -235,7 +237,7 @@ async function main() {
   md.push(`${connections} connections after a short warm-up. Each route is also served by the RAW FLOOR, \`bench/floor.mjs\`: a`);
   md.push('minimal Koa server with hand-written SQL on the same database, the same JWT check and the same JSON');
   md.push("shapes. The post read is also served by Strapi's CORE controller (`findOne` with populate,");
-  md.push('`GET /api/posts/core/:id`, only routed when `BENCH_CORE_ROUTE=true`).');
+  md.push('`GET /api/posts/core/:id`, a route only the benchmark adds: `bench/core-route.cjs`).');
   md.push('');
   md.push('Targets, all ratios within one run: every hot route ≥ 75% of the floor throughput on PostgreSQL');
   md.push('(≥ 50% on SQLite) and a p99 ≤ 1.25× the floor\'s p99, at 32 connections, on every route but login;');

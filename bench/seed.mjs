@@ -11,6 +11,11 @@
 import bcrypt from 'bcryptjs';
 import Database from 'better-sqlite3';
 import pg from 'pg';
+// The app's own names for its derived tables and triggers, from the compiled app (the benchmark
+// runs after `npm run build`), so a rename there cannot leave the seeder dropping nothing.
+import { DERIVED, TRIGGER_PREFIX } from '../dist/src/db/derived/definitions.js';
+import { q } from '../dist/src/db/dialect.js';
+import { listTriggersSql, prefixPattern } from '../dist/src/db/triggers.js';
 import { documentId, progress } from './lib.mjs';
 
 export const PASSWORD = 'Bench-Passw0rd!';
@@ -120,17 +125,12 @@ function sqliteWriter(filename) {
  * run.mjs), exactly as it would after any drift.
  */
 async function dropDerived(w, kind) {
-  const prefix = 'social_count_%';
-  if (kind === 'postgres') {
-    for (const { name } of await w.query(`SELECT tgname AS name FROM pg_trigger WHERE NOT tgisinternal AND tgname LIKE $1`, [prefix])) {
-      await w.exec(`DROP FUNCTION IF EXISTS "${name}"() CASCADE`);
-    }
-  } else {
-    for (const { name } of await w.query(`SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE $1`, [prefix])) {
-      await w.exec(`DROP TRIGGER IF EXISTS "${name}"`);
-    }
+  // The app's query has one `?` placeholder; the writers take $1.
+  const triggers = await w.query(listTriggersSql(kind).replace('?', '$1'), [prefixPattern(TRIGGER_PREFIX)]);
+  for (const { name } of triggers) {
+    await w.exec(kind === 'postgres' ? `DROP FUNCTION IF EXISTS ${q(name)}() CASCADE` : `DROP TRIGGER IF EXISTS ${q(name)}`);
   }
-  await w.exec('DROP TABLE IF EXISTS social_derived_state');
+  await w.exec(`DROP TABLE IF EXISTS ${q(DERIVED.state)}`);
 }
 
 /**
@@ -292,7 +292,7 @@ export async function seed(db, o) {
   };
 }
 
-/** Grants `actions` to the Public role (the benchmark-only core route is granted to nobody). */
+/** Grants `actions` to the Public role, in the benchmark's throw-away database. */
 export async function grantPublic(db, actions) {
   const now = Date.now();
   if (db.kind === 'postgres') {

@@ -16,7 +16,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cleanUpOnSignals, freePort, printLogTail, removeWorkDir, startServer, stopServer, waitForHealth } from './lib/server.mjs';
+import { cleanUpOnSignals, printLogTail, removeWorkDir } from './lib/run.mjs';
+import { randomSecrets } from './lib/secrets.js';
+import { STRAPI_START, startServer, stopServer, waitForHealth } from './lib/server.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const HEALTH_TIMEOUT_MS = 120_000;
@@ -48,9 +50,6 @@ function parseArgs(argv) {
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-const secret = () => randomBytes(16).toString('base64');
-
 
 /** The suite's test files: Node's default test-file patterns, searched recursively. */
 function testFiles(target) {
@@ -144,14 +143,6 @@ async function createDatabase(client, workDir) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Server
-
-
-
-
-
-
-// ---------------------------------------------------------------------------------------------
 // Main
 
 const current = { server: undefined, database: undefined, workDir: undefined, children: new Set(), cleaning: undefined };
@@ -159,7 +150,7 @@ const current = { server: undefined, database: undefined, workDir: undefined, ch
 async function cleanUp({ keepLog }) {
   current.cleaning ??= (async () => {
     for (const child of current.children) child.kill('SIGTERM');
-    await stopServer(current.server, { graceMs: STOP_GRACE_MS, log });
+    await stopServer(current.server, STOP_GRACE_MS);
     if (current.database) {
       try {
         await current.database.drop();
@@ -185,12 +176,7 @@ async function main() {
   const baseEnv = {
     ...process.env,
     NODE_ENV: 'production',
-    APP_KEYS: Array.from({ length: 4 }, secret).join(','),
-    API_TOKEN_SALT: secret(),
-    ADMIN_JWT_SECRET: secret(),
-    TRANSFER_TOKEN_SALT: secret(),
-    JWT_SECRET: secret(),
-    ENCRYPTION_KEY: secret(),
+    ...randomSecrets(),
     // The suite registers about 60 users from one IP.
     RATE_LIMIT_ENABLED: 'false',
     STRAPI_TELEMETRY_DISABLED: 'true',
@@ -213,16 +199,16 @@ async function main() {
   const logFile = path.join(current.workDir, 'server.log');
   current.database = await createDatabase(dbClient, current.workDir);
 
-  const port = await freePort();
-  const baseUrl = `http://127.0.0.1:${port}`;
+  // `strapi start`, as the production image runs it.
+  current.server = await startServer({ env: { ...baseEnv, ...current.database.env }, args: STRAPI_START, output: { file: logFile }, label: 'the server' });
+  const baseUrl = current.server.url;
   log(`starting the production server on ${baseUrl} (log: ${logFile})`);
-  current.server = startServer({ root, log, env: { ...baseEnv, ...current.database.env, HOST: '127.0.0.1', PORT: String(port) }, logFile });
 
   const started = Date.now();
-  const health = await waitForHealth(baseUrl, current.server, HEALTH_TIMEOUT_MS);
-  if (!health.ok) {
-    log(health.reason);
-    printLogTail(logFile, LOG_TAIL_LINES, 'acceptance');
+  try {
+    await waitForHealth(current.server, HEALTH_TIMEOUT_MS);
+  } catch (error) {
+    log(error.message);
     return 1;
   }
   log(`server healthy after ${((Date.now() - started) / 1000).toFixed(1)} s; running ${files.map((f) => path.relative(root, f)).join(', ')}`);

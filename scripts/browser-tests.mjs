@@ -12,12 +12,13 @@
 // playwright-core package; it never downloads a browser.
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cleanUpOnSignals, freePort, printLogTail, removeWorkDir, startServer, stopServer, waitForHealth } from './lib/server.mjs';
+import { cleanUpOnSignals, printLogTail, removeWorkDir } from './lib/run.mjs';
+import { randomSecrets } from './lib/secrets.js';
+import { STRAPI_START, startServer, stopServer, waitForHealth } from './lib/server.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const TESTS_DIR = path.join(root, 'tests', 'browser');
@@ -51,9 +52,6 @@ function parseArgs(argv) {
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-const secret = () => randomBytes(16).toString('base64');
-
-
 /** The browser test files (tests/browser/*.test.mjs), in name order. */
 function testFiles() {
   if (!fs.existsSync(TESTS_DIR)) throw new Error(`no test folder ${TESTS_DIR}`);
@@ -80,14 +78,6 @@ function run(command, args, options) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Server
-
-
-
-
-
-
-// ---------------------------------------------------------------------------------------------
 // Main
 
 const current = { server: undefined, dbFile: undefined, workDir: undefined, children: new Set(), cleaning: undefined };
@@ -95,7 +85,7 @@ const current = { server: undefined, dbFile: undefined, workDir: undefined, chil
 async function cleanUp({ keepLog }) {
   current.cleaning ??= (async () => {
     for (const child of current.children) child.kill('SIGTERM');
-    await stopServer(current.server, { graceMs: STOP_GRACE_MS, log });
+    await stopServer(current.server, STOP_GRACE_MS);
     if (current.dbFile) {
       for (const suffix of ['', '-wal', '-shm', '-journal']) fs.rmSync(current.dbFile + suffix, { force: true });
     }
@@ -126,12 +116,7 @@ async function main() {
   const baseEnv = {
     ...process.env,
     NODE_ENV: 'production',
-    APP_KEYS: [secret(), secret()].join(','),
-    API_TOKEN_SALT: secret(),
-    ADMIN_JWT_SECRET: secret(),
-    TRANSFER_TOKEN_SALT: secret(),
-    JWT_SECRET: secret(),
-    ENCRYPTION_KEY: secret(),
+    ...randomSecrets(),
     // The tests register several users and log in repeatedly from one IP.
     RATE_LIMIT_ENABLED: 'false',
     STRAPI_TELEMETRY_DISABLED: 'true',
@@ -155,27 +140,23 @@ async function main() {
   current.dbFile = path.join(current.workDir, 'browser.db');
   log(`using SQLite database ${current.dbFile}`);
 
-  const port = await freePort();
-  const baseUrl = `http://127.0.0.1:${port}`;
+  const env = {
+    ...baseEnv,
+    DATABASE_CLIENT: 'sqlite',
+    DATABASE_FILENAME: current.dbFile,
+    DATABASE_URL: '', // an app .env must not point the server elsewhere
+    PUBLIC_URL: '',
+  };
+  // `strapi start`, as the production image runs it.
+  current.server = await startServer({ env, args: STRAPI_START, output: { file: logFile }, label: 'the server' });
+  const baseUrl = current.server.url;
   log(`starting the production server on ${baseUrl} (log: ${logFile})`);
-  current.server = startServer({ root, log, env: 
-    {
-      ...baseEnv,
-      DATABASE_CLIENT: 'sqlite',
-      DATABASE_FILENAME: current.dbFile,
-      DATABASE_URL: '', // an app .env must not point the server elsewhere
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      PUBLIC_URL: '',
-    },
-    logFile,
-  });
 
   const started = Date.now();
-  const health = await waitForHealth(baseUrl, current.server, HEALTH_TIMEOUT_MS);
-  if (!health.ok) {
-    log(health.reason);
-    printLogTail(logFile, LOG_TAIL_LINES, 'browser-tests');
+  try {
+    await waitForHealth(current.server, HEALTH_TIMEOUT_MS);
+  } catch (error) {
+    log(error.message);
     return 1;
   }
   log(`server healthy after ${((Date.now() - started) / 1000).toFixed(1)} s; running ${files.map((f) => path.relative(root, f)).join(', ')}`);

@@ -76,10 +76,10 @@ db_created=1
 for v in $(env | grep -oE '^(DATABASE_[A-Z0-9_]*|[A-Z0-9_]*_SECRET|[A-Z0-9_]*_SALT)=' | tr -d =); do
   unset "$v"
 done
-rand() { openssl rand -base64 24; }
-export APP_KEYS="$(rand),$(rand),$(rand),$(rand)"
-export API_TOKEN_SALT="$(rand)" ADMIN_JWT_SECRET="$(rand)" TRANSFER_TOKEN_SALT="$(rand)"
-export JWT_SECRET="$(rand)" ENCRYPTION_KEY="$(rand)"
+# Fresh random secrets, every one the app needs (the one list, through scripts/lib/secrets.js).
+# Assigned first, so that `set -e` stops here if node fails.
+secrets=$(node -e 'for (const [name, value] of Object.entries(require("./scripts/lib/secrets.js").randomSecrets())) console.log(`export ${name}="${value}"`)')
+eval "$secrets"
 export DATABASE_CLIENT=postgres DATABASE_HOST="$PGHOST" DATABASE_PORT="$PGPORT"
 export DATABASE_NAME="$DB" DATABASE_USERNAME="$PGUSER" DATABASE_PASSWORD="${PGPASSWORD:-}"
 export NODE_ENV=production HOST=127.0.0.1

@@ -4,29 +4,21 @@
 // crash, answer no 5xx, and its resident memory must not keep growing. Prints the figures and
 // writes them to .tmp/soak.json. Needs `npm run build` (or the compiled dist/) first.
 //   npm run test:soak            SOAK_SECONDS=60 npm run test:soak
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { randomSecrets } from './lib/secrets.js';
+import { startServer, stopServer, waitForHealth } from './lib/server.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SOAK_SECONDS = Number(process.env.SOAK_SECONDS ?? 300);
 const admin = { host: process.env.DATABASE_HOST ?? '127.0.0.1', port: Number(process.env.DATABASE_PORT ?? 5432), user: 'postgres', database: 'postgres' };
 const database = `soak_${randomBytes(6).toString('hex')}`;
-const secret = () => randomBytes(24).toString('base64');
+const STOP_GRACE_MS = 15_000;
 
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const rssMb = (pid) => {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)[1]) / 1024);
@@ -44,31 +36,21 @@ async function sql(query) {
 
 async function main() {
   await sql(`CREATE DATABASE "${database}"`);
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const script = `require('@strapi/strapi').createStrapi({ appDir: ${JSON.stringify(root)}, distDir: ${JSON.stringify(path.join(root, 'dist'))} }).start()`;
-  const server = spawn(process.execPath, ['-e', script], {
-    cwd: root,
+  const server = await startServer({
     env: {
       ...process.env,
-      NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn',
+      NODE_ENV: 'production', LOG_LEVEL: 'warn',
       DATABASE_CLIENT: 'postgres', DATABASE_NAME: database, DATABASE_HOST: admin.host, DATABASE_PORT: String(admin.port),
       DATABASE_USERNAME: 'postgres', DATABASE_URL: '', RATE_LIMIT_ENABLED: 'false', SERVE_ADMIN_PANEL: 'false',
-      APP_KEYS: `${secret()},${secret()}`, API_TOKEN_SALT: secret(), ADMIN_JWT_SECRET: secret(),
-      TRANSFER_TOKEN_SALT: secret(), JWT_SECRET: secret(), ENCRYPTION_KEY: secret(),
+      ...randomSecrets(),
     },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    output: 'inherit',
+    label: 'the server',
   });
-  let exitCode = null;
-  server.on('exit', (code, signal) => (exitCode = code ?? signal));
+  const base = server.url;
+  const pid = server.child.pid;
   try {
-    for (let i = 0; ; i++) {
-      if (exitCode !== null) throw new Error(`the server exited (${exitCode}) before it was healthy`);
-      const ok = await fetch(`${base}/_health`).then((r) => r.status === 204, () => false);
-      if (ok) break;
-      if (i > 600) throw new Error('the server was not healthy within 120 s');
-      await sleep(200);
-    }
+    await waitForHealth(server);
 
     const call = async (method, url, token, body) => {
       const res = await fetch(`${base}/api${url}`, {
@@ -101,15 +83,15 @@ async function main() {
     await run({ duration: 5 }); // warm-up
     const capacity = await run({ duration: 15 });
     const capacityRps = Math.round(capacity.requests.average);
-    const rssBefore = rssMb(server.pid);
+    const rssBefore = rssMb(pid);
     console.log(`soak: capacity ${capacityRps} req/s at 32 connections (p50 ${capacity.latency.p50} ms, p99 ${capacity.latency.p99} ms); RSS ${rssBefore} MB`);
 
     const samples = [];
-    const sampler = setInterval(() => exitCode === null && samples.push(rssMb(server.pid)), 10_000);
+    const sampler = setInterval(() => server.running() && samples.push(rssMb(pid)), 10_000);
     const overload = await run({ duration: SOAK_SECONDS, connections: 64, overallRate: capacityRps * 2 });
     clearInterval(sampler);
-    const rssAfter = rssMb(server.pid);
-    const alive = exitCode === null;
+    const rssAfter = rssMb(pid);
+    const alive = server.running();
     const fiveXx = overload['5xx'] ?? 0;
     const firstMinute = samples.slice(0, Math.max(1, Math.floor(samples.length / 5)));
     const lastMinute = samples.slice(-Math.max(1, Math.floor(samples.length / 5)));
@@ -159,11 +141,7 @@ async function main() {
     console.log(failures.length === 0 ? '1 passed, 0 failed' : `0 passed, 1 failed: ${failures.join('; ')}`);
     return failures.length === 0 ? 0 : 1;
   } finally {
-    if (exitCode === null) {
-      server.kill('SIGTERM');
-      for (let i = 0; i < 150 && exitCode === null; i++) await sleep(100);
-      if (exitCode === null) server.kill('SIGKILL');
-    }
+    await stopServer(server, STOP_GRACE_MS);
     await sql(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`).catch(() => {});
   }
 }

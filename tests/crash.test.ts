@@ -4,7 +4,8 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { Client } from 'pg';
 import { isPostgres, pgAdminConfig } from './helpers/env';
-import { startNode, stopNode, waitHealthy, type AppNode } from './helpers/node-process';
+import { stopServer, waitForHealth } from '../scripts/lib/server';
+import { startNode, type AppNode } from './helpers/node-process';
 
 /**
  * Nothing acknowledged is lost: under a write load, the server is killed with SIGKILL and
@@ -56,7 +57,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (node) await stopNode(node);
+  if (node) await stopServer(node);
   if (isPostgres()) {
     const client = new Client(pgAdminConfig());
     await client.connect();
@@ -79,7 +80,7 @@ async function call(base: string, method: string, url: string, token?: string, b
 
 it(`keeps every acknowledged write across a SIGKILL (${isPostgres() ? 'PostgreSQL' : 'SQLite'})`, async () => {
   node = await startNode(env);
-  await waitHealthy(node);
+  await waitForHealth(node);
   const base = node.url;
   const users = await Promise.all(
     Array.from({ length: 8 }, async (_, i) => {
@@ -134,7 +135,7 @@ it(`keeps every acknowledged write across a SIGKILL (${isPostgres() ? 'PostgreSQ
   expect(acks.length).toBeGreaterThan(20);
 
   node = await startNode(env);
-  await waitHealthy(node);
+  await waitForHealth(node);
 
   const postRows = await sql<{ document_id: string }>('SELECT document_id FROM posts');
   const havePosts = new Set(postRows.map((r) => r.document_id));

@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { isPostgres, pgAdminConfig } from './helpers/env';
-import { startNode, stopNode, waitHealthy, type AppNode } from './helpers/node-process';
+import { stopServer, waitForHealth } from '../scripts/lib/server';
+import { startNode, type AppNode } from './helpers/node-process';
 import { faultyTcpProxy } from './helpers/tcp-proxy';
 
 /**
@@ -30,11 +31,11 @@ describePg('PostgreSQL going away and coming back', () => {
       RATE_LIMIT_ENABLED: 'false',
       SERVE_ADMIN_PANEL: 'false',
     });
-    await waitHealthy(node);
+    await waitForHealth(node);
   });
 
   afterAll(async () => {
-    await stopNode(node);
+    await stopServer(node);
     await proxy.close();
     const client = new Client(admin);
     await client.connect();

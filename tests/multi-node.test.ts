@@ -1,7 +1,8 @@
 import http from 'node:http';
 import { Client } from 'pg';
 import { isPostgres, pgAdminConfig } from './helpers/env';
-import { startNode, stopNode, waitHealthy, type AppNode } from './helpers/node-process';
+import { stopServer, waitForHealth } from '../scripts/lib/server';
+import { startNode, type AppNode } from './helpers/node-process';
 import { roundRobinProxy } from './helpers/round-robin-proxy';
 
 /**
@@ -41,13 +42,13 @@ describePg('two nodes on one PostgreSQL', () => {
     };
     // Started together on an empty database: schema sync and seeding would race without the lock.
     nodes = await Promise.all([startNode(env), startNode(env)]);
-    await Promise.all(nodes.map((node) => waitHealthy(node)));
+    await Promise.all(nodes.map((node) => waitForHealth(node)));
     proxy = await roundRobinProxy(nodes.map((node) => node.url));
   });
 
   afterAll(async () => {
     await proxy?.close();
-    await Promise.all(nodes.map(stopNode));
+    await Promise.all(nodes.map((node) => stopServer(node)));
     const admin = new Client(pgAdminConfig());
     await admin.connect();
     await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);

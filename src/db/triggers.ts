@@ -62,14 +62,19 @@ export function triggerStatements(dialect: Dialect, spec: TriggerSpec): string[]
 
 type CatalogueTrigger = { name: string; table: string };
 
+/** The LIKE pattern of the names that start with `prefix` (its `_` and `%` taken literally). */
+export const prefixPattern = (prefix: string): string => `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/** SQL listing the triggers (name, table) whose names match its one `?`, a prefixPattern(). */
+export const listTriggersSql = (dialect: Dialect): string =>
+  dialect === 'sqlite'
+    ? `SELECT name, tbl_name AS "table" FROM sqlite_master WHERE type = 'trigger' AND name LIKE ? ESCAPE '\\'`
+    : `SELECT tgname AS name, tgrelid::regclass::text AS "table" FROM pg_trigger WHERE NOT tgisinternal AND tgname LIKE ?`;
+
 /** The triggers whose names start with `prefix`, with their tables. */
 export async function existingTriggers(db: Knex | Knex.Transaction, dialect: Dialect, prefix: string): Promise<CatalogueTrigger[]> {
-  const pattern = `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-  if (dialect === 'sqlite') {
-    return (await db.raw(`SELECT name, tbl_name AS "table" FROM sqlite_master WHERE type = 'trigger' AND name LIKE ? ESCAPE '\\'`, [pattern])) as CatalogueTrigger[];
-  }
-  const result = await db.raw(`SELECT tgname AS name, tgrelid::regclass::text AS "table" FROM pg_trigger WHERE NOT tgisinternal AND tgname LIKE ?`, [pattern]);
-  return result.rows as CatalogueTrigger[];
+  const result = await db.raw(listTriggersSql(dialect), [prefixPattern(prefix)]);
+  return (dialect === 'postgres' ? result.rows : result) as CatalogueTrigger[];
 }
 
 /** Drops a trigger (and, on PostgreSQL, the function of that name, if any). */
@@ -94,8 +99,7 @@ export async function syncTriggers(db: Knex, dialect: Dialect, prefix: string, s
   const present = await existingTriggers(db, dialect, prefix);
   for (const trigger of present.filter((t) => !wanted.has(t.name))) await dropTrigger(db, dialect, trigger);
   if (dialect === 'postgres') {
-    const pattern = `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    const functions = (await db.raw(`SELECT proname AS name FROM pg_proc WHERE proname LIKE ?`, [pattern])).rows as Array<{ name: string }>;
+    const functions = (await db.raw(`SELECT proname AS name FROM pg_proc WHERE proname LIKE ?`, [prefixPattern(prefix)])).rows as Array<{ name: string }>;
     for (const { name } of functions.filter((f) => !wanted.has(f.name))) await db.raw(`DROP FUNCTION IF EXISTS ${q(name)}() CASCADE`);
   }
   const have = new Set(present.map((t) => t.name));

@@ -1,17 +1,15 @@
+import SECRET_NAMES from './secret-names.json';
+
 /**
  * The secrets Strapi needs. Config files read them with no fallback; in development `.env` is
  * created with random values by `scripts/ensure-env.mjs`. In production, `register()` refuses
  * to start when one is missing or still a placeholder, naming the variable. (The check is not in
  * the config files because `strapi build` loads them too, and a build has no secrets.)
+ *
+ * The names are a JSON list because the scripts, the benchmark and the tests build their
+ * environments from the same list (scripts/lib/secrets.js), and they cannot import TypeScript.
  */
-export const SECRET_VARIABLES = [
-  'APP_KEYS',
-  'API_TOKEN_SALT',
-  'ADMIN_JWT_SECRET',
-  'TRANSFER_TOKEN_SALT',
-  'JWT_SECRET',
-  'ENCRYPTION_KEY',
-] as const;
+export const SECRET_VARIABLES: readonly string[] = SECRET_NAMES;
 
 const PLACEHOLDERS = new Set(['tobemodified', 'changeme', 'change-me', 'secret', 'replace-me', 'undefined', 'null']);
 

@@ -1,17 +1,21 @@
 import path from 'node:path';
+import { secretEnv } from '../../scripts/lib/secrets';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 
-/** Fixed, obviously-test secrets: tests never read .env. */
+/**
+ * Fixed, obviously-test secrets, every one the app needs: APP_KEYS=testKeyA,testKeyB, and
+ * JWT_SECRET=test-jwt-secret, API_TOKEN_SALT=test-api-token-salt and so on. Tests never read .env.
+ */
+const TEST_SECRETS = secretEnv(
+  (name, index) => (name === 'APP_KEYS' ? `testKey${'AB'[index]}` : `test-${name.toLowerCase().replace(/_/g, '-')}`),
+  2
+);
+
 export function applyTestEnv(): void {
   Object.assign(process.env, {
     NODE_ENV: 'test',
-    APP_KEYS: 'testKeyA,testKeyB',
-    API_TOKEN_SALT: 'test-api-token-salt',
-    ADMIN_JWT_SECRET: 'test-admin-jwt-secret',
-    TRANSFER_TOKEN_SALT: 'test-transfer-token-salt',
-    JWT_SECRET: 'test-jwt-secret',
-    ENCRYPTION_KEY: 'test-encryption-key',
+    ...TEST_SECRETS,
     RATE_LIMIT_ENABLED: process.env.RATE_LIMIT_ENABLED ?? 'false',
     // Set explicitly so a developer's .env (which dotenv never lets override these) cannot point
     // the tests at their own database.

@@ -74,24 +74,5 @@ export default factories.createCoreController(POST, ({ strapi }: { strapi: Core.
       const { data, pagination } = await service().listOwn(userId, pageOf(ctx.query as Record<string, unknown>));
       ctx.body = { data, meta: { pagination } };
     },
-
-    /**
-     * Benchmark only (route in 02-bench-core.ts, off unless BENCH_CORE_ROUTE=true): the same post
-     * read through Strapi's CORE findOne (the prototype of this controller), with the populate our
-     * read needs: author fields, the like count, and the first 25 comments with their authors.
-     */
-    async coreFindOne(ctx: Context) {
-      const core = Object.getPrototypeOf(this) as { findOne: (ctx: Context) => Promise<unknown> };
-      const author = { fields: ['id', 'documentId', 'username', 'name'] };
-      ctx.query = {
-        fields: ['title', 'description', 'hidden', 'createdAt', 'updatedAt'],
-        populate: {
-          author,
-          likedBy: { count: true },
-          comments: { fields: ['content', 'createdAt'], sort: ['createdAt:asc', 'id:asc'], populate: { author } },
-        },
-      } as unknown as Context['query'];
-      ctx.body = await core.findOne.call(this, ctx);
-    },
   };
 });
