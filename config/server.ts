@@ -11,6 +11,10 @@ const config = ({ env }: Core.Config.Shared.ConfigParams): Core.Config.Server =>
   // Only the last PROXY_HOPS addresses of X-Forwarded-For are trusted (those our own proxies
   // appended), so a client cannot pick its rate-limit key by sending the header itself.
   proxy: { koa: env.bool('TRUST_PROXY', false), maxIpsCount: env.int('PROXY_HOPS', 1) },
+  // GET /api/openapi.json: the OpenAPI 3.1 description of the API, for anyone (it describes
+  // routes, never data). Strapi's file cache is off: the app generates the document once, in
+  // memory (src/openapi/install.ts), so a file left by an older build is never served.
+  openapi: { 'content-api': { access: 'public', cache: { enabled: false } } },
 });
 
 export default config;

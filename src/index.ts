@@ -6,6 +6,7 @@ import { configureContentManagerLayouts } from './bootstrap/content-manager-layo
 import { seedModeratorRole } from './bootstrap/moderator-role';
 import { seedDefaultPermissions } from './bootstrap/permissions';
 import { subscribeReportLifecycles } from './bootstrap/report-lifecycles';
+import { correctGeneratedDescriptions } from './openapi/install';
 import { installGracefulShutdown } from './server/graceful-shutdown';
 import { logUnhandledRejections } from './server/unhandled-rejections';
 import { acquireStartupLock, type Release } from './server/startup-lock';
@@ -19,6 +20,8 @@ export default {
     // Runs before any plugin's bootstrap, so a bad secret is named before anything uses it.
     assertProductionSecrets();
     useJwtKeyObject(strapi);
+    // Before the routes mount: GET /api/openapi.json and `strapi openapi generate` both use it.
+    correctGeneratedDescriptions();
     // Held until the end of bootstrap(): schema sync and first-boot seeding never race.
     releaseStartupLock = await acquireStartupLock(strapi);
   },

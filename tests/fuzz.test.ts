@@ -3,6 +3,8 @@ import fc from 'fast-check';
 import zlib from 'node:zlib';
 import { createPost, createUser, type TestUser } from './helpers/fixtures';
 import { rawRequest } from './helpers/raw-http';
+import { CONTRACT_ROUTES } from '../src/api/route-table';
+import { pathTemplate } from '../src/openapi/path-template';
 import { api, setupStrapi, teardownStrapi } from './helpers/strapi';
 
 /**
@@ -25,24 +27,20 @@ beforeAll(async () => {
 });
 afterAll(teardownStrapi);
 
-const ROUTES: Array<{ method: 'get' | 'post' | 'delete'; path: (id: string) => string }> = [
-  { method: 'post', path: () => '/users/login' },
-  { method: 'get', path: () => '/users/users' },
-  { method: 'delete', path: () => '/users/users' },
-  { method: 'get', path: (id) => `/users/${id}@example.com` },
-  { method: 'post', path: (id) => `/users/follow/${id}` },
-  { method: 'get', path: (id) => `/users/unfollow/${id}` },
-  { method: 'post', path: () => '/posts' },
-  { method: 'get', path: (id) => `/posts/${id}` },
-  { method: 'delete', path: (id) => `/posts/${id}` },
-  { method: 'post', path: (id) => `/posts/like/${id}` },
-  { method: 'post', path: (id) => `/posts/unlike/${id}` },
-  { method: 'post', path: (id) => `/posts/comment/${id}` },
-  { method: 'post', path: (id) => `/posts/report/${id}` },
-  { method: 'get', path: () => '/posts/all_posts' },
-  { method: 'post', path: (id) => `/comments/report/${id}` },
-  { method: 'delete', path: (id) => `/comments/${id}` },
-];
+const FUZZED_METHODS = ['get', 'post', 'put', 'delete'] as const;
+type FuzzedMethod = (typeof FUZZED_METHODS)[number];
+const isFuzzed = (method: string): method is FuzzedMethod => (FUZZED_METHODS as readonly string[]).includes(method);
+
+/** A route's path with the fuzzed id in every parameter; the email route gets it as the local part. */
+const fill = (path: string, id: string): string =>
+  pathTemplate(path).replace(/\{(\w+)\}/g, (_, name: string) => (name === 'email' ? `${id}@example.com` : id));
+
+/** Every route of the contract, from the route table (src/lib/route-table.ts). */
+const ROUTES = CONTRACT_ROUTES.map((route) => {
+  const method = route.method.toLowerCase();
+  if (!isFuzzed(method)) throw new Error(`No fuzzing for ${route.method} ${route.path}`);
+  return { method, path: (id: string) => fill(route.path, id) };
+});
 
 /** The plugin's routes a client posts a body to (issue 10: they answered 500 to some bodies). */
 const AUTH_PATHS = ['/auth/local', '/auth/local/register', '/auth/forgot-password', '/auth/reset-password', '/auth/send-email-confirmation', '/auth/change-password'];

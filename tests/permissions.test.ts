@@ -47,6 +47,29 @@ describe('routes are users-permissions actions', () => {
 });
 
 describe('default permissions', () => {
+  // The lists come from the route table's defaultRoles; pinned here as the contract states them.
+  it('are the contract’s: Public logs in and reads a post, Authenticated uses every route', () => {
+    expect([...PUBLIC_ACTIONS].sort()).toEqual(['api::post.post.findOne', 'api::profile.profile.login']);
+    expect([...AUTHENTICATED_ACTIONS].sort()).toEqual([
+      'api::comment.comment.delete',
+      'api::comment.comment.report',
+      'api::post.post.allPosts',
+      'api::post.post.comment',
+      'api::post.post.create',
+      'api::post.post.delete',
+      'api::post.post.findOne',
+      'api::post.post.like',
+      'api::post.post.report',
+      'api::post.post.unlike',
+      'api::profile.profile.deleteMe',
+      'api::profile.profile.findByEmail',
+      'api::profile.profile.follow',
+      'api::profile.profile.login',
+      'api::profile.profile.me',
+      'api::profile.profile.unfollow',
+    ]);
+  });
+
   it('grants Public login and reading a post, Authenticated every route', async () => {
     expect(await roleActions('public')).toEqual(expect.arrayContaining(PUBLIC_ACTIONS));
     expect(await roleActions('public')).not.toContain('api::post.post.create');

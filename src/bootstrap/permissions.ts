@@ -1,26 +1,16 @@
 import type { Core } from '@strapi/strapi';
+import { CONTRACT_ROUTES } from '../api/route-table';
+import type { DefaultRole } from '../lib/routes';
 
-/** The defaults of the contract: Public may log in and read a post; Authenticated may use every route. */
-export const PUBLIC_ACTIONS = ['api::profile.profile.login', 'api::post.post.findOne'];
-
-export const AUTHENTICATED_ACTIONS = [
-  'api::profile.profile.login',
-  'api::profile.profile.me',
-  'api::profile.profile.deleteMe',
-  'api::profile.profile.findByEmail',
-  'api::profile.profile.follow',
-  'api::profile.profile.unfollow',
-  'api::post.post.create',
-  'api::post.post.findOne',
-  'api::post.post.delete',
-  'api::post.post.like',
-  'api::post.post.unlike',
-  'api::post.post.comment',
-  'api::post.post.allPosts',
-  'api::post.post.report',
-  'api::comment.comment.report',
-  'api::comment.comment.delete',
+/** The actions granted to a role on a fresh database: those of the routes that name it, once each. */
+const actionsFor = (role: DefaultRole): string[] => [
+  ...new Set(CONTRACT_ROUTES.filter((route) => route.defaultRoles.includes(role)).map((route) => route.handler)),
 ];
+
+/** The defaults of the contract, from the route table: Public may log in and read a post; Authenticated may use every route. */
+export const PUBLIC_ACTIONS = actionsFor('public');
+
+export const AUTHENTICATED_ACTIONS = actionsFor('authenticated');
 
 const KEY = 'default-permissions-seeded';
 

@@ -1,15 +1,41 @@
-/**
- * Route config shared by our API routes. `strategies` names the one content-api strategy these
- * routes use: users-permissions (JWT, roles, the permission the route's action is, as ever).
- * Without it, Strapi also tries its API-token strategy first, which costs a database lookup of
- * the bearer on every authenticated request; API tokens are not part of the contract.
- */
-type Route = { method: string; path: string; handler: string; config?: Record<string, unknown> };
+import type { Core } from '@strapi/strapi';
+
+/** A users-permissions role, by its `type`, that a route's action is granted to on a fresh database. */
+export type DefaultRole = 'public' | 'authenticated';
+
+/** A status a route answers on success. */
+export type SuccessStatus = 200 | 201;
 
 /**
- * The routes with that strategy in their config. Each route gets its own `auth` object: Strapi
- * writes the route's permission scope into it (defaultsDeep), so a shared one would give every
- * route the first route's scope.
+ * One route of the contract, declared once: Strapi's own route input (method, path, handler,
+ * config, and the zod `request` and `response` that @strapi/openapi describes), plus the two
+ * facts Strapi's route type has no field for:
+ * - `defaultRoles`: the roles granted the route's action on a fresh database. Permission seeding
+ *   (src/bootstrap/permissions.ts) grants them, and the description (src/openapi) marks a route
+ *   Public may use as callable without a token.
+ * - `successStatuses`: the statuses of a success, when not only 200 (the description writes the
+ *   `response` schema under each).
+ * They live beside the route rather than in `config`, whose type (Core.RouteConfig) Strapi owns
+ * and whose schema its route validator fixes (auth, policies, middlewares); withUsersPermissionsOnly
+ * strips them, so Strapi never sees a key it does not know.
+ * The handler is fully qualified, so it is also the route's permission action.
  */
-export const withUsersPermissionsOnly = (routes: Route[]): Route[] =>
-  routes.map((route) => ({ ...route, config: { auth: { strategies: ['users-permissions'] }, ...route.config } }));
+export type ContractRoute = Core.RouteInput & {
+  handler: `api::${string}.${string}.${string}`;
+  defaultRoles: readonly DefaultRole[];
+  successStatuses?: readonly SuccessStatus[];
+};
+
+/**
+ * The routes as Strapi takes them, with users-permissions as their one content-api strategy:
+ * JWT, roles, and the permission the route's action is. Without it, Strapi also tries its
+ * API-token strategy first, which costs a database lookup of the bearer on every authenticated
+ * request; API tokens are not part of the contract. Each route gets its own `auth` object:
+ * Strapi writes the route's permission scope into it (defaultsDeep), so a shared one would give
+ * every route the first route's scope.
+ */
+export const withUsersPermissionsOnly = (routes: readonly ContractRoute[]): Core.RouteInput[] =>
+  routes.map(({ defaultRoles: _roles, successStatuses: _statuses, ...route }) => ({
+    ...route,
+    config: { auth: { strategies: ['users-permissions'] }, ...route.config },
+  }));

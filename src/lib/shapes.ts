@@ -27,6 +27,25 @@ export type PostView = {
 
 export type Counts = { followers: number; following: number; posts: number };
 
+/** The answer of a like or an unlike. */
+export type LikeState = { id: number; documentId: string; likes: number; likedByMe: boolean };
+
+/** A page of `all_posts`, with Strapi's page-number pagination. */
+export type PostPage = {
+  data: PostView[];
+  pagination: { page: number; pageSize: number; pageCount: number; total: number };
+};
+
+/** A report as its author sees it (`status` is the Content Manager's `state`). */
+export type ReportView = {
+  id: number;
+  documentId: string;
+  reason: 'spam' | 'abuse' | 'illegal' | 'other';
+  details: string | null;
+  status: string;
+  createdAt: string;
+};
+
 export type OwnProfile = {
   id: number;
   documentId: string;

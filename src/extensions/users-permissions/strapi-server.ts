@@ -3,18 +3,19 @@
  * not repeated: a `content-types/user/schema.json` here would replace all of them.
  * Also swaps in the cached content-api `authenticate` (src/auth/cached-authenticate.ts), runs the
  * plugin's /auth/* actions behind the checks they lack (src/auth/auth-routes.ts), and gives the
- * routes that check a password the shared login budget (global::login-rate-limit).
+ * routes that check a password the shared login budget (global::login-rate-limit), and describes
+ * the added `name` in the routes' zod schemas (src/auth/plugin-user-schema.ts).
  */
 import type { Core } from '@strapi/strapi';
 import { withHardenedAuth } from '../../auth/auth-routes';
 import { withCachedAuth } from '../../auth/cached-authenticate';
+import { describeSocialUser } from '../../auth/plugin-user-schema';
 
 type Attributes = Record<string, Record<string, unknown>>;
-type Route = { method: string; path: string; config?: { middlewares?: unknown[] } };
 type UsersPermissionsPlugin = {
   contentTypes: { user: { schema: { attributes: Attributes } } };
   controllers: { auth: Parameters<typeof withHardenedAuth>[0] };
-  routes: { 'content-api': { routes: Route[] } };
+  routes: { 'content-api': { routes: Core.RouteInput[] } };
   register?: (args: { strapi: Core.Strapi }) => unknown;
 };
 
@@ -47,6 +48,7 @@ export default (plugin: UsersPermissionsPlugin): UsersPermissionsPlugin => {
   schema.attributes = { ...schema.attributes, ...socialAttributes };
   plugin.controllers.auth = withHardenedAuth(plugin.controllers.auth);
   for (const route of plugin.routes['content-api'].routes) {
+    describeSocialUser(route);
     if (!PASSWORD_ROUTES.includes(`${route.method} ${route.path}`)) continue;
     route.config = { ...route.config, middlewares: [...(route.config?.middlewares ?? []), 'global::login-rate-limit'] };
   }

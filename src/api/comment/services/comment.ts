@@ -2,8 +2,9 @@ import { factories, type Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import { repositories } from '../../../db/repositories';
 import type { Ref } from '../../../lib/refs';
+import type { ReportInput } from '../../../lib/report-input';
+import type { ReportView } from '../../../lib/shapes';
 import type reportService from '../../report/services/report';
-import type { ReportInput, ReportView } from '../../report/services/report';
 
 const { NotFoundError, ForbiddenError } = errors;
 

@@ -1,19 +1,85 @@
-import { withUsersPermissionsOnly } from '../../../lib/routes';
+import type { Core } from '@strapi/strapi';
+import { dataOf, pageOf } from '../../../lib/schemas/envelopes';
+import { CommentInput, PageQuery, PostInput, PostRef, ReportInput } from '../../../lib/schemas/inputs';
+import { Comment, DeletedEntry, LikeState, Post, Report } from '../../../lib/schemas/shapes';
+import { withUsersPermissionsOnly, type ContractRoute } from '../../../lib/routes';
 
 /**
  * Every post route of the contract. Route files load in byte order and the first match wins, so
  * this file (01-…) and the order inside it put GET /posts/all_posts ahead of GET /posts/:id.
  * There is no core router for posts: its find/update would be actions nobody asked for.
  */
-export default {
-  routes: withUsersPermissionsOnly([
-    { method: 'GET', path: '/posts/all_posts', handler: 'api::post.post.allPosts' },
-    { method: 'POST', path: '/posts', handler: 'api::post.post.create' },
-    { method: 'GET', path: '/posts/:id', handler: 'api::post.post.findOne' },
-    { method: 'DELETE', path: '/posts/:id', handler: 'api::post.post.delete' },
-    { method: 'POST', path: '/posts/like/:id', handler: 'api::post.post.like' },
-    { method: 'POST', path: '/posts/unlike/:id', handler: 'api::post.post.unlike' },
-    { method: 'POST', path: '/posts/comment/:id', handler: 'api::post.post.comment' },
-    { method: 'POST', path: '/posts/report/:id', handler: 'api::post.post.report' },
-  ]),
-};
+const byPost = { params: { id: PostRef } };
+
+export const postRoutes: ContractRoute[] = [
+  {
+    method: 'GET',
+    path: '/posts/all_posts',
+    handler: 'api::post.post.allPosts',
+    request: { query: { pagination: PageQuery } },
+    response: pageOf(Post),
+    defaultRoles: ['authenticated'],
+  },
+  {
+    method: 'POST',
+    path: '/posts',
+    handler: 'api::post.post.create',
+    request: { body: { 'application/json': PostInput } },
+    response: dataOf(Post),
+    defaultRoles: ['authenticated'],
+    successStatuses: [201],
+  },
+  {
+    method: 'GET',
+    path: '/posts/:id',
+    handler: 'api::post.post.findOne',
+    request: byPost,
+    response: dataOf(Post),
+    defaultRoles: ['public', 'authenticated'],
+  },
+  {
+    method: 'DELETE',
+    path: '/posts/:id',
+    handler: 'api::post.post.delete',
+    request: byPost,
+    response: dataOf(DeletedEntry),
+    defaultRoles: ['authenticated'],
+  },
+  {
+    method: 'POST',
+    path: '/posts/like/:id',
+    handler: 'api::post.post.like',
+    request: byPost,
+    response: dataOf(LikeState),
+    defaultRoles: ['authenticated'],
+  },
+  {
+    method: 'POST',
+    path: '/posts/unlike/:id',
+    handler: 'api::post.post.unlike',
+    request: byPost,
+    response: dataOf(LikeState),
+    defaultRoles: ['authenticated'],
+  },
+  {
+    method: 'POST',
+    path: '/posts/comment/:id',
+    handler: 'api::post.post.comment',
+    request: { ...byPost, body: { 'application/json': CommentInput } },
+    response: dataOf(Comment),
+    defaultRoles: ['authenticated'],
+    successStatuses: [201],
+  },
+  {
+    method: 'POST',
+    path: '/posts/report/:id',
+    handler: 'api::post.post.report',
+    request: { ...byPost, body: { 'application/json': ReportInput } },
+    response: dataOf(Report),
+    defaultRoles: ['authenticated'],
+    // 201 for a new report, 200 with the caller's report still open on the post.
+    successStatuses: [201, 200],
+  },
+];
+
+export default { type: 'content-api', routes: withUsersPermissionsOnly(postRoutes) } satisfies Core.RouterConfig;

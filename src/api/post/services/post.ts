@@ -4,19 +4,14 @@ import { repositories } from '../../../db/repositories';
 import type { PostKey } from '../../../db/repositories/posts';
 import type { Page } from '../../../lib/input';
 import type { Ref } from '../../../lib/refs';
-import type { CommentView, PostView } from '../../../lib/shapes';
+import type { ReportInput } from '../../../lib/report-input';
+import type { CommentView, LikeState, PostPage, PostView, ReportView } from '../../../lib/shapes';
 import type reportService from '../../report/services/report';
-import type { ReportInput, ReportView } from '../../report/services/report';
 
 const { NotFoundError, ForbiddenError } = errors;
 
 type Caller = { id: number; documentId: string };
 
-export type LikeState = PostKey & { likes: number; likedByMe: boolean };
-export type PostPage = {
-  data: PostView[];
-  pagination: { page: number; pageSize: number; pageCount: number; total: number };
-};
 
 const notFound = (): never => {
   throw new NotFoundError('Post not found');

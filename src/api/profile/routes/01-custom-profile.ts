@@ -1,23 +1,58 @@
-import { withUsersPermissionsOnly } from '../../../lib/routes';
+import type { Core } from '@strapi/strapi';
+import { z } from 'zod/v4';
+import { EmailRef, LoginInput, PasswordConfirmation, UserRef } from '../../../lib/schemas/inputs';
+import { DeletedEntry, OwnProfile, PublicProfile } from '../../../lib/schemas/shapes';
+import { withUsersPermissionsOnly, type ContractRoute } from '../../../lib/routes';
 
 /**
  * The user routes of the original app. Declared in an API (not in the users-permissions
  * extension) because API routes are registered before plugin routes, so these win over the
  * plugin's GET /users/:id. `/users/{email}` only matches values with an @ (raw or %40), so the
- * plugin's /users/me and /users/:id keep working beside it.
+ * plugin's /users/me and /users/:id keep working beside it. User routes answer the bare object,
+ * like the plugin's own /users/me.
  */
 const loginLimits = { middlewares: ['global::login-rate-limit'] };
+const byUser = { params: { id: UserRef } };
 
-export default {
-  routes: withUsersPermissionsOnly([
-    { method: 'POST', path: '/users/login', handler: 'api::profile.profile.login', config: loginLimits },
-    { method: 'GET', path: '/users/users', handler: 'api::profile.profile.me' },
+const Login = z.object({ jwt: z.string().describe('The bearer token'), user: OwnProfile });
+
+const follow = { handler: 'api::profile.profile.follow', request: byUser, response: PublicProfile, defaultRoles: ['authenticated'] } as const;
+const unfollow = { handler: 'api::profile.profile.unfollow', request: byUser, response: PublicProfile, defaultRoles: ['authenticated'] } as const;
+
+export const profileRoutes: ContractRoute[] = [
+  {
+    method: 'POST',
+    path: '/users/login',
+    handler: 'api::profile.profile.login',
+    config: loginLimits,
+    request: { body: { 'application/json': LoginInput } },
+    response: Login,
+    defaultRoles: ['public', 'authenticated'],
+  },
+  { method: 'GET', path: '/users/users', handler: 'api::profile.profile.me', response: OwnProfile, defaultRoles: ['authenticated'] },
+  {
+    method: 'DELETE',
+    path: '/users/users',
+    handler: 'api::profile.profile.deleteMe',
     // Confirmed with the password, so it shares the login budget (a stolen token cannot guess it).
-    { method: 'DELETE', path: '/users/users', handler: 'api::profile.profile.deleteMe', config: loginLimits },
-    { method: 'POST', path: '/users/follow/:id', handler: 'api::profile.profile.follow' },
-    { method: 'GET', path: '/users/follow/:id', handler: 'api::profile.profile.follow' },
-    { method: 'POST', path: '/users/unfollow/:id', handler: 'api::profile.profile.unfollow' },
-    { method: 'GET', path: '/users/unfollow/:id', handler: 'api::profile.profile.unfollow' },
-    { method: 'GET', path: '/users/:email([^/]*(?:@|%40)[^/]*)', handler: 'api::profile.profile.findByEmail' },
-  ]),
-};
+    config: loginLimits,
+    request: { body: { 'application/json': PasswordConfirmation } },
+    response: DeletedEntry,
+    defaultRoles: ['authenticated'],
+  },
+  // GET is accepted on follow and unfollow because the original app documented it; POST is for new clients.
+  { method: 'POST', path: '/users/follow/:id', ...follow },
+  { method: 'GET', path: '/users/follow/:id', ...follow },
+  { method: 'POST', path: '/users/unfollow/:id', ...unfollow },
+  { method: 'GET', path: '/users/unfollow/:id', ...unfollow },
+  {
+    method: 'GET',
+    path: '/users/:email([^/]*(?:@|%40)[^/]*)',
+    handler: 'api::profile.profile.findByEmail',
+    request: { params: { email: EmailRef } },
+    response: PublicProfile,
+    defaultRoles: ['authenticated'],
+  },
+];
+
+export default { type: 'content-api', routes: withUsersPermissionsOnly(profileRoutes) } satisfies Core.RouterConfig;

@@ -3,17 +3,9 @@ import { errors } from '@strapi/utils';
 import { repositories } from '../../../db/repositories';
 import type { ReportKind } from '../../../db/repositories/reports';
 import type { ReportInput, ReportReason } from '../../../lib/report-input';
-import { iso } from '../../../lib/shapes';
+import { iso, type ReportView } from '../../../lib/shapes';
 
-export type { ReportKind, ReportInput };
-export type ReportView = {
-  id: number;
-  documentId: string;
-  reason: ReportReason;
-  details: string | null;
-  status: string;
-  createdAt: string;
-};
+export type { ReportKind, ReportInput, ReportView };
 type Target = { id: number; documentId: string; label: string };
 type Reporter = { id: number; documentId: string };
 

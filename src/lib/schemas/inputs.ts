@@ -1,0 +1,43 @@
+import { z } from 'zod/v4';
+import { REPORT_REASONS } from '../report-input';
+
+/**
+ * What the routes read from a request: path parameters, the query and JSON bodies. Lengths are
+ * Unicode characters after trimming (JSON Schema's maxLength counts the same way). Bodies are
+ * loose objects: unknown fields are ignored, as the contract says, so the description allows
+ * them. These describe; the controllers validate (src/lib/input.ts), and the tests hold the two
+ * together.
+ */
+export const PostRef = z.string().describe('A post: its documentId or its numeric id');
+export const CommentRef = z.string().describe('A comment: its documentId or its numeric id');
+export const UserRef = z.string().describe('A user: numeric id, documentId, or email (raw or with %40)');
+export const EmailRef = z.string().describe('An email, raw or with %40; matched without regard to case');
+
+export const PageQuery = z
+  .object({
+    page: z.int().min(1).optional().describe('Default 1'),
+    pageSize: z.int().min(1).optional().describe('Default 25; more than 100 is capped at 100'),
+  })
+  .optional();
+
+const title = z.string().min(1).max(200);
+const description = z.string().max(10_000);
+const content = z.string().min(1).max(5_000);
+const password = z.string().min(1).max(1_000);
+const email = z.string().min(1).max(320);
+
+export const PostInput = z.looseObject({ title, description: description.optional().describe('Default ""') }).meta({ id: 'PostInput' });
+
+export const CommentInput = z
+  .union([z.looseObject({ content }), z.looseObject({ comment: content.describe('The original app’s name for content') })])
+  .meta({ id: 'CommentInput', description: '`content`, or `comment` for clients of the original app; content wins when both are sent' });
+
+export const ReportInput = z
+  .looseObject({ reason: z.enum(REPORT_REASONS), details: z.string().max(1_000).optional() })
+  .meta({ id: 'ReportInput' });
+
+export const LoginInput = z
+  .union([z.looseObject({ email, password }), z.looseObject({ identifier: email.describe('Accepted for email'), password })])
+  .meta({ id: 'LoginInput', description: '`email` (or `identifier`) and `password`; email wins when both are sent' });
+
+export const PasswordConfirmation = z.looseObject({ password: password.describe('The current password') }).meta({ id: 'PasswordConfirmation' });
