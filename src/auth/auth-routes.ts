@@ -76,7 +76,7 @@ export function hardenAuthActions(strapi: Core.Strapi, actions: Actions): Action
       const identifier = requiredString(body, 'identifier').normalize('NFC').trim();
       const password = requiredString(body, 'password');
       const key = identifier.toLowerCase();
-      const user = await (isEmailShaped(key) ? users.byEmail(key) : users.byUsernameLower(key));
+      const user = await (isEmailShaped(key) ? users.credentialsByEmail(key) : users.byUsernameLower(key));
       if (!user?.password) {
         await strapi.plugin('users-permissions').service('user').validatePassword(password, DECOY_HASH);
         throw new ValidationError('Invalid identifier or password');

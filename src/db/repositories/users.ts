@@ -112,10 +112,6 @@ export function userRepository(strapi: Core.Strapi) {
         | null;
     },
 
-    async byEmail(email: string): Promise<{ username: string; password: string | null } | null> {
-      return ((await users().select('username', 'password').where({ email, provider: 'local' }).first()) ?? null) as { username: string; password: string | null } | null;
-    },
-
     async usernameTaken(username: string): Promise<boolean> {
       return Boolean(await users().select('id').whereRaw('lower(username) = ?', [username.toLowerCase()]).first());
     },
