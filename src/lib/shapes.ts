@@ -6,7 +6,21 @@ export type CommentView = {
   documentId: string;
   content: string;
   createdAt: string;
+  /** Set when the author edits it; null until then. */
+  editedAt: string | null;
   author: Author | null;
+};
+
+/** An uploaded image (the media issue fills these; until then lists are empty and avatars null). */
+export type MediaView = {
+  id: number;
+  url: string;
+  mime: string;
+  width: number | null;
+  height: number | null;
+  size: number;
+  alternativeText: string | null;
+  formats: Record<string, { url: string; width: number | null; height: number | null }>;
 };
 
 export type PostView = {
@@ -16,7 +30,10 @@ export type PostView = {
   description: string;
   createdAt: string;
   updatedAt: string;
+  /** Set when the author edits it (not when a moderator does); null until then. */
+  editedAt: string | null;
   author: Author | null;
+  media: MediaView[];
   /** Set by moderators; a hidden post is shown only to its author. */
   hidden: boolean;
   likes: number;
@@ -52,14 +69,23 @@ export type OwnProfile = {
   username: string;
   name: string | null;
   email: string;
+  bio: string;
+  avatar: MediaView | null;
+  createdAt: string;
 } & Counts;
+
+/** The caller's relation to a user; all false for anonymous callers. */
+export type Relation = { followedByMe: boolean; followsMe: boolean; blockedByMe: boolean; mutedByMe: boolean };
 
 export type PublicProfile = {
   id: number;
   documentId: string;
   username: string;
   name: string | null;
-} & Counts & { followedByMe: boolean };
+  bio: string;
+  avatar: MediaView | null;
+  createdAt: string;
+} & Counts & Relation;
 
 export const AUTHOR_FIELDS = ['id', 'documentId', 'username', 'name'] as const;
 
@@ -72,7 +98,11 @@ export function toAuthor(row: AuthorRow): Author | null {
 
 /** Dates from the query engine may be Date objects or strings depending on the dialect. */
 export function iso(value: unknown): string {
+  if (typeof value === 'string' && /^\d+$/.test(value)) return new Date(Number(value)).toISOString();
   if (value instanceof Date) return value.toISOString();
   if (typeof value === 'number') return new Date(value).toISOString();
   return String(value);
 }
+
+/** A nullable date as ISO 8601, or null. */
+export const isoOrNull = (value: unknown): string | null => (value === null || value === undefined ? null : iso(value));

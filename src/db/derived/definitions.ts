@@ -1,6 +1,15 @@
 import { flagSql as flag, q, type Dialect } from '../dialect';
 import type { Tables } from '../tables';
 import type { TriggerSpec } from '../triggers';
+import {
+  becomePulledBody,
+  becomePulledWhen,
+  homeBackfillStatements,
+  homeDropTableNames,
+  homeTableStatements,
+  homeTriggerBodies,
+  type FeedThresholds,
+} from './home-timeline';
 
 /**
  * The derived tables: counters and ordered indexes kept exact by database triggers, so every
@@ -10,7 +19,7 @@ import type { TriggerSpec } from '../triggers';
  *
  * Bump DERIVED_VERSION whenever a definition changes: start-up then rebuilds and recounts.
  */
-export const DERIVED_VERSION = 1;
+export const DERIVED_VERSION = 2;
 
 export const DERIVED = {
   state: 'social_derived_state',
@@ -24,6 +33,8 @@ export const DERIVED = {
   postComments: 'social_post_comments',
 } as const;
 
+export { HOME } from './home-timeline';
+
 /** Every trigger this module owns starts with this prefix (the seeder drops them by it). */
 export const TRIGGER_PREFIX = 'social_count_';
 
@@ -31,16 +42,34 @@ export function createTableStatements(dialect: Dialect): string[] {
   const time = dialect === 'postgres' ? 'timestamp(6)' : 'datetime';
   const { state, postStats, userStats, authorPosts, postComments } = DERIVED;
   return [
-    `CREATE TABLE ${q(state)} (id integer PRIMARY KEY, version integer NOT NULL)`,
+    `CREATE TABLE ${q(state)} (id integer PRIMARY KEY, version integer NOT NULL, pull_followers integer NOT NULL, pull_posts integer NOT NULL)`,
     `CREATE TABLE ${q(postStats)} (post_id integer PRIMARY KEY, likes integer NOT NULL DEFAULT 0, comments integer NOT NULL DEFAULT 0)`,
     `CREATE TABLE ${q(userStats)} (user_id integer PRIMARY KEY, followers integer NOT NULL DEFAULT 0,
-       following integer NOT NULL DEFAULT 0, posts integer NOT NULL DEFAULT 0, hidden_posts integer NOT NULL DEFAULT 0)`,
+       following integer NOT NULL DEFAULT 0, posts integer NOT NULL DEFAULT 0, hidden_posts integer NOT NULL DEFAULT 0,
+       pulled integer NOT NULL DEFAULT 0)`,
     `CREATE TABLE ${q(authorPosts)} (user_id integer NOT NULL, post_id integer NOT NULL, created_at ${time}, hidden integer NOT NULL DEFAULT 0)`,
     `CREATE UNIQUE INDEX social_author_posts_pair ON ${q(authorPosts)} (post_id, user_id)`,
     `CREATE INDEX social_author_posts_newest ON ${q(authorPosts)} (user_id, created_at DESC, post_id DESC)`,
     `CREATE TABLE ${q(postComments)} (post_id integer NOT NULL, comment_id integer NOT NULL, created_at ${time})`,
     `CREATE UNIQUE INDEX social_post_comments_pair ON ${q(postComments)} (comment_id, post_id)`,
     `CREATE INDEX social_post_comments_oldest ON ${q(postComments)} (post_id, created_at, comment_id)`,
+    ...homeTableStatements(dialect),
+  ];
+}
+
+/**
+ * Indexes on Strapi's own tables that the cursor lists walk (src/db/repositories/lists.ts):
+ * newest posts first, and each follow and like list most recent first (the join tables' id is
+ * the order links were made in). Strapi leaves indexes it did not make alone; IF NOT EXISTS
+ * makes this cheap to run at every start.
+ */
+export function listIndexStatements(t: Tables): string[] {
+  const { follows: F, likes: L } = t;
+  return [
+    `CREATE INDEX IF NOT EXISTS social_posts_newest ON ${q(t.posts)} (created_at DESC, id DESC)`,
+    `CREATE INDEX IF NOT EXISTS social_follows_followers ON ${q(F.table)} (${q(F.target)}, id DESC)`,
+    `CREATE INDEX IF NOT EXISTS social_follows_following ON ${q(F.table)} (${q(F.owner)}, id DESC)`,
+    `CREATE INDEX IF NOT EXISTS social_likes_newest ON ${q(L.table)} (${q(L.owner)}, id DESC)`,
   ];
 }
 
@@ -57,10 +86,10 @@ const names = (t: Tables) => ({
 });
 
 export const dropTableNames = (): string[] =>
-  [DERIVED.postStats, DERIVED.userStats, DERIVED.authorPosts, DERIVED.postComments, DERIVED.state];
+  [DERIVED.postStats, DERIVED.userStats, DERIVED.authorPosts, DERIVED.postComments, ...homeDropTableNames(), DERIVED.state];
 
 /** Recounts everything from the source tables (run inside the rebuild's transaction). */
-export function backfillStatements(t: Tables): string[] {
+export function backfillStatements(t: Tables, thresholds: FeedThresholds): string[] {
   const { ps, us, ap, pc, L, F, A, C } = names(t);
   return [
     `INSERT INTO ${q(ps)} (post_id, likes, comments)
@@ -78,12 +107,14 @@ export function backfillStatements(t: Tables): string[] {
               (SELECT count(*) FROM ${q(ap)} a WHERE a.user_id = u.id),
               (SELECT count(*) FROM ${q(ap)} a WHERE a.user_id = u.id AND a.hidden = 1)
          FROM ${q(t.users)} u`,
+    ...homeBackfillStatements({ us, ap, F, A }, thresholds),
   ];
 }
 
-export function triggerSpecs(t: Tables): TriggerSpec[] {
+export function triggerSpecs(t: Tables, thresholds: FeedThresholds): TriggerSpec[] {
   const { ps, us, ap, pc, L, F, A, C } = names(t);
   const name = (suffix: string) => `${TRIGGER_PREFIX}${suffix}`;
+  const home = homeTriggerBodies({ us, ap, F, A }, t.posts);
 
   const like = (row: 'NEW' | 'OLD', delta: 1 | -1) =>
     `UPDATE ${q(ps)} SET likes = likes + (${delta}) WHERE post_id = ${row}.${q(L.owner)}`;
@@ -96,12 +127,16 @@ export function triggerSpecs(t: Tables): TriggerSpec[] {
        followers = followers + (CASE WHEN user_id = ${row}.${q(F.target)} THEN ${delta} ELSE 0 END)
      WHERE user_id IN (${row}.${q(F.owner)}, ${row}.${q(F.target)})`;
 
+  const followAdd = [follow('NEW', 1), ...home.followAdded];
+  const followRemove = [follow('OLD', -1), ...home.followRemoved];
+
   const authorAdd = [
     `UPDATE ${q(us)} SET posts = posts + 1,
        hidden_posts = hidden_posts + COALESCE((SELECT ${flag('p.hidden')} FROM ${q(t.posts)} p WHERE p.id = NEW.${q(A.owner)}), 0)
      WHERE user_id = NEW.${q(A.target)}`,
     `INSERT INTO ${q(ap)} (user_id, post_id, created_at, hidden)
        SELECT NEW.${q(A.target)}, p.id, p.created_at, ${flag('p.hidden')} FROM ${q(t.posts)} p WHERE p.id = NEW.${q(A.owner)}`,
+    ...home.postAdded,
   ];
   // The stored hidden flag decides, so this is right even when the post row is already gone.
   const authorRemove = [
@@ -109,6 +144,7 @@ export function triggerSpecs(t: Tables): TriggerSpec[] {
        FROM (SELECT hidden FROM ${q(ap)} WHERE post_id = OLD.${q(A.owner)} AND user_id = OLD.${q(A.target)}) x
      WHERE user_id = OLD.${q(A.target)}`,
     `DELETE FROM ${q(ap)} WHERE post_id = OLD.${q(A.owner)} AND user_id = OLD.${q(A.target)}`,
+    ...home.postRemoved,
   ];
 
   // A comment counts while it is linked to the post and not hidden; the social_post_comments row
@@ -148,22 +184,31 @@ export function triggerSpecs(t: Tables): TriggerSpec[] {
       table: t.posts,
       events: [{ update: ['created_at'] }],
       when: `OLD.created_at IS DISTINCT FROM NEW.created_at`,
-      body: [`UPDATE ${q(ap)} SET created_at = NEW.created_at WHERE post_id = NEW.id`],
+      body: [`UPDATE ${q(ap)} SET created_at = NEW.created_at WHERE post_id = NEW.id`, ...home.postCreatedAtChanged],
     },
     { name: name('user_insert'), table: t.users, events: ['INSERT'], body: [`INSERT INTO ${q(us)} (user_id) VALUES (NEW.id) ON CONFLICT (user_id) DO NOTHING`] },
-    { name: name('user_delete'), table: t.users, events: ['DELETE'], body: [`DELETE FROM ${q(us)} WHERE user_id = OLD.id`] },
+    { name: name('user_delete'), table: t.users, events: ['DELETE'], body: [`DELETE FROM ${q(us)} WHERE user_id = OLD.id`, ...home.userRemoved] },
 
     { name: name('like_insert'), table: L.table, events: ['INSERT'], body: [like('NEW', 1)] },
     { name: name('like_delete'), table: L.table, events: ['DELETE'], body: [like('OLD', -1)] },
     { name: name('like_update'), table: L.table, events: [{ update: [L.owner] }], body: [like('OLD', -1), like('NEW', 1)] },
 
-    { name: name('follow_insert'), table: F.table, events: ['INSERT'], body: [follow('NEW', 1)] },
-    { name: name('follow_delete'), table: F.table, events: ['DELETE'], body: [follow('OLD', -1)] },
-    { name: name('follow_update'), table: F.table, events: [{ update: [F.owner, F.target] }], body: [follow('OLD', -1), follow('NEW', 1)] },
+    { name: name('follow_insert'), table: F.table, events: ['INSERT'], body: followAdd },
+    { name: name('follow_delete'), table: F.table, events: ['DELETE'], body: followRemove },
+    { name: name('follow_update'), table: F.table, events: [{ update: [F.owner, F.target] }], body: [...followRemove, ...followAdd] },
 
     { name: name('author_insert'), table: A.table, events: ['INSERT'], body: authorAdd },
     { name: name('author_delete'), table: A.table, events: ['DELETE'], body: authorRemove },
     { name: name('author_update'), table: A.table, events: [{ update: [A.owner, A.target] }], body: [...authorRemove, ...authorAdd] },
+
+    // The home timeline: an author becomes pulled (not fanned out) at a threshold (home-timeline.ts).
+    {
+      name: name('become_pulled'),
+      table: us,
+      events: [{ update: ['followers', 'posts'] }],
+      when: becomePulledWhen(thresholds),
+      body: becomePulledBody({ us, ap, F, A }),
+    },
 
     { name: name('comment_link_insert'), table: C.table, events: ['INSERT'], body: commentAdd },
     { name: name('comment_link_delete'), table: C.table, events: ['DELETE'], body: commentRemove },

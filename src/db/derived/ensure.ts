@@ -10,16 +10,30 @@ import {
   backfillStatements,
   createTableStatements,
   dropTableNames,
+  listIndexStatements,
   triggerSpecs,
 } from './definitions';
+import { DEFAULT_THRESHOLDS, type FeedThresholds } from './home-timeline';
 
-async function storedVersion(knex: Knex): Promise<number | null> {
+type State = { version: number; pullFollowers: number; pullPosts: number };
+
+async function storedState(knex: Knex): Promise<State | null> {
   try {
-    const row = await knex(DERIVED.state).select('version').where('id', 1).first();
-    return row ? Number(row.version) : null;
+    const row = await knex(DERIVED.state).select('version', 'pull_followers', 'pull_posts').where('id', 1).first();
+    return row ? { version: Number(row.version), pullFollowers: Number(row.pull_followers), pullPosts: Number(row.pull_posts) } : null;
   } catch {
-    return null; // the table does not exist yet
+    return null; // the table does not exist yet, or is from a version without these columns
   }
+}
+
+/** The feed thresholds from config/feed.ts, whole numbers of at least 1. */
+export function feedThresholds(strapi: Core.Strapi): FeedThresholds {
+  const read = (key: string, fallback: number): number => {
+    const value = Number(strapi.config.get(`feed.${key}`, fallback));
+    if (!Number.isSafeInteger(value) || value < 1) throw new Error(`feed.${key} must be a whole number of at least 1, not ${value}`);
+    return value;
+  };
+  return { pullFollowers: read('pullFollowers', DEFAULT_THRESHOLDS.pullFollowers), pullPosts: read('pullPosts', DEFAULT_THRESHOLDS.pullPosts) };
 }
 
 
@@ -36,11 +50,15 @@ export async function ensureDerivedTables(strapi: Core.Strapi): Promise<{ rebuil
   const dialect = dialectOf(strapi);
   const knex = strapi.db.connection as Knex;
   const t = tables(strapi);
-  const specs = triggerSpecs(t);
+  const thresholds = feedThresholds(strapi);
+  const specs = triggerSpecs(t, thresholds);
 
-  const [version, triggers] = await Promise.all([storedVersion(knex), existingTriggers(knex, dialect, TRIGGER_PREFIX)]);
+  for (const sql of listIndexStatements(t)) await knex.raw(sql);
+  const [state, triggers] = await Promise.all([storedState(knex), existingTriggers(knex, dialect, TRIGGER_PREFIX)]);
   const present = new Set(triggers.map((trigger) => trigger.name));
-  if (version === DERIVED_VERSION && specs.every((spec) => triggerNames(dialect, spec).every((name) => present.has(name)))) {
+  const current =
+    state?.version === DERIVED_VERSION && state.pullFollowers === thresholds.pullFollowers && state.pullPosts === thresholds.pullPosts;
+  if (current && specs.every((spec) => triggerNames(dialect, spec).every((name) => present.has(name)))) {
     return { rebuilt: false, ms: Date.now() - started };
   }
 
@@ -55,9 +73,9 @@ export async function ensureDerivedTables(strapi: Core.Strapi): Promise<{ rebuil
     for (const trigger of await existingTriggers(trx, dialect, TRIGGER_PREFIX)) await dropTrigger(trx, dialect, trigger);
     for (const name of dropTableNames()) await run(`DROP TABLE IF EXISTS ${q(name)}`);
     for (const sql of createTableStatements(dialect)) await run(sql);
-    for (const sql of backfillStatements(t)) await run(sql);
+    for (const sql of backfillStatements(t, thresholds)) await run(sql);
     for (const spec of specs) for (const sql of triggerStatements(dialect, spec)) await run(sql);
-    await trx(DERIVED.state).insert({ id: 1, version: DERIVED_VERSION });
+    await trx(DERIVED.state).insert({ id: 1, version: DERIVED_VERSION, pull_followers: thresholds.pullFollowers, pull_posts: thresholds.pullPosts });
   });
 
   const ms = Date.now() - started;

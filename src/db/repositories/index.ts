@@ -2,6 +2,7 @@ import type { Core } from '@strapi/strapi';
 import { commentRepository } from './comments';
 import { postRepository } from './posts';
 import { reportRepository } from './reports';
+import { timelineRepository } from './timelines';
 import { userRepository } from './users';
 
 /**
@@ -14,6 +15,7 @@ export type Repositories = {
   comments: ReturnType<typeof commentRepository>;
   reports: ReturnType<typeof reportRepository>;
   users: ReturnType<typeof userRepository>;
+  timelines: ReturnType<typeof timelineRepository>;
 };
 
 const made = new WeakMap<Core.Strapi, Repositories>();
@@ -21,7 +23,7 @@ const made = new WeakMap<Core.Strapi, Repositories>();
 export function repositories(strapi: Core.Strapi): Repositories {
   let found = made.get(strapi);
   if (!found) {
-    found = { posts: postRepository(strapi), comments: commentRepository(strapi), reports: reportRepository(strapi), users: userRepository(strapi) };
+    found = { posts: postRepository(strapi), comments: commentRepository(strapi), reports: reportRepository(strapi), users: userRepository(strapi), timelines: timelineRepository(strapi) };
     made.set(strapi, found);
   }
   return found;

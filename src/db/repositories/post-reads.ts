@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import type { Knex } from 'knex';
-import { iso, type Author, type CommentView, type PostView } from '../../lib/shapes';
+import { iso, isoOrNull, type Author, type CommentView, type PostView } from '../../lib/shapes';
 import { DERIVED } from '../derived/definitions';
 import { isPostgres, isTrue, pgIntArray } from '../dialect';
 import { prepared } from '../prepared';
@@ -37,7 +37,7 @@ export async function loadPosts(strapi: Core.Strapi, selector: PostSelector, vie
     .leftJoin(`${t.users} as u`, 'u.id', `pa.${t.postAuthor.target}`)
     .leftJoin(`${DERIVED.postStats} as s`, 's.post_id', 'p.id')
     .select(
-      'p.id', 'p.document_id', 'p.title', 'p.description', 'p.hidden', 'p.created_at', 'p.updated_at',
+      'p.id', 'p.document_id', 'p.title', 'p.description', 'p.hidden', 'p.created_at', 'p.updated_at', 'p.edited_at',
       'u.id as a_id', 'u.document_id as a_doc', 'u.username as a_username', 'u.name as a_name',
       's.likes', 's.comments'
     );
@@ -68,7 +68,9 @@ export async function loadPosts(strapi: Core.Strapi, selector: PostSelector, vie
         description: (row.description as string | null) ?? '',
         createdAt: iso(row.created_at),
         updatedAt: iso(row.updated_at),
+        editedAt: isoOrNull(row.edited_at),
         author: authorOf(row),
+        media: [],
         hidden: isTrue(row.hidden),
         likes: Number(row.likes ?? 0),
         likedByMe: isTrue(row.liked),
@@ -91,6 +93,7 @@ async function firstComments(strapi: Core.Strapi, selector: PostSelector): Promi
       documentId: String(row.document_id),
       content: String(row.content),
       createdAt: iso(row.created_at),
+      editedAt: isoOrNull(row.edited_at),
       author: authorOf(row),
     });
     result.set(postId, list);
@@ -100,7 +103,7 @@ async function firstComments(strapi: Core.Strapi, selector: PostSelector): Promi
 
 /** Comment columns and authors, joined to `f` (post_id, comment_id, created_at). */
 const commentColumns = (t: ReturnType<typeof tables>) => ({
-  select: `SELECT f.post_id, c.id, c.document_id, c.content, c.created_at,
+  select: `SELECT f.post_id, c.id, c.document_id, c.content, c.created_at, c.edited_at,
                   u.id AS a_id, u.document_id AS a_doc, u.username AS a_username, u.name AS a_name`,
   joins: `JOIN "${t.comments}" c ON c.id = f.comment_id
           LEFT JOIN "${t.commentAuthor.table}" ca ON ca."${t.commentAuthor.owner}" = c.id

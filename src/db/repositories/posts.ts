@@ -99,6 +99,12 @@ export function postRepository(strapi: Core.Strapi) {
       await knex()(t.likes.table).where({ [t.likes.owner]: postId, [t.likes.target]: userId }).delete();
     },
 
+    /** The author's edit: the fields given and editedAt (createdAt never changes). */
+    async edit(postId: number, fields: { title?: string; description?: string }): Promise<void> {
+      const data = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
+      await strapi.db.query(POST).update({ where: { id: postId }, data: { ...data, editedAt: new Date() } });
+    },
+
     async title(postId: number): Promise<string> {
       return ((await knex()(tables(strapi).posts).select('title').where('id', postId).first())?.title as string | undefined) ?? '';
     },

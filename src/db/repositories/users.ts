@@ -4,7 +4,9 @@ import type { Counts } from '../../lib/shapes';
 import type { Ref } from '../../lib/refs';
 import { PASSWORD_VERSIONS } from '../accounts';
 import { DERIVED } from '../derived/definitions';
-import { isForeignKeyViolation, isTrue } from '../dialect';
+import { iso } from '../../lib/shapes';
+import { dialectOf, isForeignKeyViolation, isPostgres, isTrue, pgIntArray, q } from '../dialect';
+import { readIdPage, type IdPage, type Keyset, type PageRequestLike } from '../keyset';
 import { prepared } from '../prepared';
 import { tables } from '../tables';
 
@@ -15,8 +17,11 @@ export type ProfileRow = Counts & {
   username: string;
   name: string | null;
   email: string;
+  bio: string;
+  createdAt: string;
   hiddenPosts: number;
   followedByMe: boolean;
+  followsMe: boolean;
 };
 export type Credentials = { id: number; documentId: string; username: string; password: string | null; blocked: boolean; confirmed: boolean };
 
@@ -39,38 +44,91 @@ export function userRepository(strapi: Core.Strapi) {
     return { ...row, password: row.password ?? null, blocked: row.blocked === true, confirmed: row.confirmed === true };
   };
 
+  /**
+   * Users with their counters (social_user_stats, kept exact by triggers) and, for a viewer,
+   * whether each follows the other: one query, whatever the number of followers or posts.
+   */
+  const profileQuery = (viewerId?: number): Knex.QueryBuilder => {
+    const t = tables(strapi);
+    const db = knex();
+    const F = t.follows;
+    const query = db(`${t.users} as u`)
+      .leftJoin(`${DERIVED.userStats} as s`, 's.user_id', 'u.id')
+      .select('u.id', 'u.document_id', 'u.username', 'u.name', 'u.email', 'u.bio', 'u.created_at', 's.followers', 's.following', 's.posts', 's.hidden_posts');
+    if (viewerId !== undefined) {
+      query.select(
+        db.raw(`EXISTS (SELECT 1 FROM ${q(F.table)} f WHERE f.${q(F.owner)} = ? AND f.${q(F.target)} = u.id) AS followed`, [viewerId]),
+        db.raw(`EXISTS (SELECT 1 FROM ${q(F.table)} f WHERE f.${q(F.owner)} = u.id AND f.${q(F.target)} = ?) AS follows_me`, [viewerId])
+      );
+    }
+    return query;
+  };
+
+  const profileOf = (row: Record<string, unknown>): ProfileRow => ({
+    id: Number(row.id),
+    documentId: String(row.document_id),
+    username: String(row.username),
+    name: (row.name as string | null) ?? null,
+    email: String(row.email),
+    bio: (row.bio as string | null) ?? '',
+    createdAt: iso(row.created_at),
+    followers: Number(row.followers ?? 0),
+    following: Number(row.following ?? 0),
+    posts: Number(row.posts ?? 0),
+    hiddenPosts: Number(row.hidden_posts ?? 0),
+    followedByMe: isTrue(row.followed),
+    followsMe: isTrue(row.follows_me),
+  });
+
+  /** A page of a follow-graph list, most recent link first: the join table's id orders the links. */
+  const linkPage = (where: { column: string; value: number }, itemColumn: string, table: string, request: PageRequestLike): Promise<IdPage> => {
+    const keyset: Keyset = { columns: [{ expr: 'l.id' }], order: 'desc' };
+    const query = knex()(`${table} as l`).where(`l.${where.column}`, where.value);
+    return readIdPage(knex(), dialectOf(strapi), query, keyset, `l.${q(itemColumn)}`, request, (built) => prepared(strapi, built));
+  };
+
   return {
-    /**
-     * A user with the counters (social_user_stats, kept exact by triggers) and, for a viewer,
-     * whether they follow them: one query, whatever the number of followers or posts.
-     */
     async profile(ref: Ref, viewerId?: number): Promise<ProfileRow | null> {
       if (!ref) return null;
-      const t = tables(strapi);
-      const db = knex();
-      const query = db(`${t.users} as u`)
-        .leftJoin(`${DERIVED.userStats} as s`, 's.user_id', 'u.id')
-        .select('u.id', 'u.document_id', 'u.username', 'u.name', 'u.email', 's.followers', 's.following', 's.posts', 's.hidden_posts')
-        .first();
-      if (viewerId !== undefined) {
-        query.select(db.raw(`EXISTS (SELECT 1 FROM ?? f WHERE f.?? = ? AND f.?? = u.id) AS followed`, [t.follows.table, t.follows.owner, viewerId, t.follows.target]));
-      }
       const [column, value] = refColumn(ref);
-      query.where(`u.${column}`, value);
-      const row = (await prepared(strapi, query)) as Record<string, unknown> | undefined;
-      if (!row) return null;
-      return {
-        id: Number(row.id),
-        documentId: String(row.document_id),
-        username: String(row.username),
-        name: (row.name as string | null) ?? null,
-        email: String(row.email),
-        followers: Number(row.followers ?? 0),
-        following: Number(row.following ?? 0),
-        posts: Number(row.posts ?? 0),
-        hiddenPosts: Number(row.hidden_posts ?? 0),
-        followedByMe: isTrue(row.followed),
-      };
+      const row = (await prepared(strapi, profileQuery(viewerId).where(`u.${column}`, value).first())) as Record<string, unknown> | undefined;
+      return row ? profileOf(row) : null;
+    },
+
+    /** Profiles of `ids`, in that order (ids of deleted users are skipped). */
+    async profiles(ids: number[], viewerId?: number): Promise<ProfileRow[]> {
+      if (ids.length === 0) return [];
+      const query = profileQuery(viewerId);
+      if (isPostgres(strapi)) query.whereRaw('u.id = ANY(?::int[])', [pgIntArray(ids)]);
+      else query.whereIn('u.id', ids);
+      const rows = ((await prepared(strapi, query)) as Array<Record<string, unknown>>).map(profileOf);
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      return ids.flatMap((id) => byId.get(id) ?? []);
+    },
+
+    /** Who follows `userId`, most recent follow first. */
+    followersPage(userId: number, request: PageRequestLike): Promise<IdPage> {
+      const F = tables(strapi).follows;
+      return linkPage({ column: F.target, value: userId }, F.owner, F.table, request);
+    },
+
+    /** Whom `userId` follows, most recent follow first. */
+    followingPage(userId: number, request: PageRequestLike): Promise<IdPage> {
+      const F = tables(strapi).follows;
+      return linkPage({ column: F.owner, value: userId }, F.target, F.table, request);
+    },
+
+    /** Who liked `postId`, most recent like first. */
+    likersPage(postId: number, request: PageRequestLike): Promise<IdPage> {
+      const L = tables(strapi).likes;
+      return linkPage({ column: L.owner, value: postId }, L.target, L.table, request);
+    },
+
+    /** Edits the profile fields given (name, bio); the caller checked them. */
+    async updateProfile(userId: number, fields: { name?: string; bio?: string }): Promise<void> {
+      const data = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
+      if (Object.keys(data).length === 0) return;
+      await strapi.db.query(USER).update({ where: { id: userId }, data });
     },
 
     /**

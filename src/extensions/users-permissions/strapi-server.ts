@@ -24,6 +24,8 @@ const PASSWORD_ROUTES = ['POST /auth/local', 'POST /auth/change-password'];
 
 const socialAttributes: Attributes = {
   name: { type: 'string', maxLength: 100 },
+  // Twice the API's 500 characters: Strapi counts UTF-16 units, the API counts characters.
+  bio: { type: 'text', maxLength: 1000 },
   // `following` owns the self-relation: its join table holds one row per (follower, followed)
   // pair, and the UNIQUE index Strapi puts on every join table makes a follow unique.
   following: {

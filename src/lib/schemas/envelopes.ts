@@ -12,6 +12,18 @@ export const dataOf = <Data extends z.ZodType>(data: Data) => z.object({ data, m
 export const pageOf = <Item extends z.ZodType>(item: Item) =>
   z.object({ data: z.array(item), meta: z.object({ pagination: Pagination }) });
 
+const cursor = (rel: string) => z.string().nullable().describe(`Pass as ?cursor= for ${rel}`);
+
+export const CursorMeta = z
+  .object({
+    next: cursor('the items below this page (older, or later in a comment list); null when nothing follows'),
+    prev: cursor('the items above this page (newer: pull-to-refresh); null only for an empty page read without a cursor'),
+  })
+  .meta({ id: 'CursorMeta' });
+
+/** A cursor page (API.md, "Lists that move"); the same cursors are in the Link header. */
+export const cursorPageOf = <Item extends z.ZodType>(item: Item) => z.object({ data: z.array(item), meta: CursorMeta });
+
 export const ErrorEnvelope = z
   .object({
     data: z.null(),

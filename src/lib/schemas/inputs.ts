@@ -20,6 +20,11 @@ export const PageQuery = z
   })
   .optional();
 
+export const CursorQuery = {
+  limit: z.int().min(1).max(40).optional().describe('Items per page, 1–40; default 20'),
+  cursor: z.string().optional().describe('meta.next or meta.prev of an earlier page of this list'),
+};
+
 const title = z.string().min(1).max(200);
 const description = z.string().max(10_000);
 const content = z.string().min(1).max(5_000);
@@ -41,3 +46,17 @@ export const LoginInput = z
   .meta({ id: 'LoginInput', description: '`email` (or `identifier`) and `password`; email wins when both are sent' });
 
 export const PasswordConfirmation = z.looseObject({ password: password.describe('The current password') }).meta({ id: 'PasswordConfirmation' });
+
+export const PostEdit = z
+  .looseObject({ title: title.optional(), description: description.optional() })
+  .meta({ id: 'PostEdit', description: 'At least one of title and description' });
+
+export const CommentEdit = z.looseObject({ content }).meta({ id: 'CommentEdit' });
+
+export const ProfileEdit = z
+  .looseObject({
+    name: z.string().max(100).optional(),
+    bio: z.string().max(500).optional(),
+    avatar: z.int().positive().nullable().optional().describe("A media id of the caller's uploads, or null to remove it"),
+  })
+  .meta({ id: 'ProfileEdit', description: 'At least one of name, bio and avatar' });

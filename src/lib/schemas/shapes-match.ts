@@ -1,7 +1,7 @@
 import type { z } from 'zod/v4';
 import type { Author as AuthorView, CommentView, OwnProfile as OwnProfileView, PostView, PublicProfile as PublicProfileView } from '../shapes';
-import type { LikeState as LikeStateView, PostPage, ReportView } from '../shapes';
-import type { Author, Comment, LikeState, OwnProfile, Pagination, Post, PublicProfile, Report } from './shapes';
+import type { LikeState as LikeStateView, MediaView, PostPage, ReportView } from '../shapes';
+import type { Author, Comment, LikeState, Media, OwnProfile, Pagination, Post, PublicProfile, Report } from './shapes';
 
 /**
  * Compile-time half of "the description cannot drift from the code": each response schema and
@@ -25,6 +25,7 @@ type ReportDescribed = Same<Omit<ReportOutput, 'status'>, Omit<ReportView, 'stat
 export type ViewsMatchSchemas = [
   Holds<Describes<typeof Author, AuthorView>>,
   Holds<Describes<typeof Comment, CommentView>>,
+  Holds<Describes<typeof Media, MediaView>>,
   Holds<Describes<typeof Post, PostView>>,
   Holds<Describes<typeof LikeState, LikeStateView>>,
   Holds<Describes<typeof Pagination, PostPage['pagination']>>,

@@ -18,9 +18,26 @@ export const Author = z
   .object({ id, documentId, username: z.string(), name: z.string().nullable() })
   .meta({ id: 'Author', description: 'The author of a post or a comment' });
 
+const editedAt = timestamp.nullable().describe("Set when the author edits it (a moderator's edit leaves it alone); null until then");
+
 export const Comment = z
-  .object({ id, documentId, content: z.string(), createdAt: timestamp, author: Author.nullable() })
+  .object({ id, documentId, content: z.string(), createdAt: timestamp, editedAt, author: Author.nullable() })
   .meta({ id: 'Comment' });
+
+const formatOf = z.object({ url: z.string(), width: z.int().nullable(), height: z.int().nullable() });
+
+export const Media = z
+  .object({
+    id,
+    url: z.string().describe('Absolute, or starting with /uploads/ on this server'),
+    mime: z.string(),
+    width: z.int().nullable(),
+    height: z.int().nullable(),
+    size: count.describe('Bytes'),
+    alternativeText: z.string().nullable(),
+    formats: z.record(z.string(), formatOf).describe('thumbnail, small, medium: the sizes made of the image'),
+  })
+  .meta({ id: 'Media', description: 'An uploaded image' });
 
 export const Post = z
   .object({
@@ -30,7 +47,9 @@ export const Post = z
     description: z.string().describe('"" when the post was created without one'),
     createdAt: timestamp,
     updatedAt: timestamp,
+    editedAt,
     author: Author.nullable(),
+    media: z.array(Media).describe('Its images, in display order'),
     hidden: z.boolean().describe('true only for a post a moderator hid; only its author ever sees it'),
     likes: count,
     likedByMe: z.boolean().describe('false for anonymous callers'),
@@ -52,19 +71,29 @@ const counts = {
   posts: count.describe('Visible posts (the owner also counts their hidden ones)'),
 };
 
+const profileFields = {
+  bio: z.string().describe('"" when not set'),
+  avatar: Media.nullable(),
+  createdAt: timestamp,
+};
+
 export const PublicProfile = z
   .object({
     id,
     documentId,
     username: z.string(),
     name: z.string().nullable(),
+    ...profileFields,
     ...counts,
-    followedByMe: z.boolean().describe('false for anonymous callers'),
+    followedByMe: z.boolean().describe('Whether the caller follows this user; false for anonymous callers'),
+    followsMe: z.boolean().describe('Whether this user follows the caller; false for anonymous callers'),
+    blockedByMe: z.boolean().describe('Whether the caller blocked this user; false for anonymous callers'),
+    mutedByMe: z.boolean().describe('Whether the caller muted this user; false for anonymous callers'),
   })
   .meta({ id: 'PublicProfile', description: 'A user as others see them: never the email' });
 
 export const OwnProfile = z
-  .object({ id, documentId, username: z.string(), name: z.string().nullable(), email: z.email(), ...counts })
+  .object({ id, documentId, username: z.string(), name: z.string().nullable(), email: z.email(), ...profileFields, ...counts })
   .meta({ id: 'OwnProfile', description: "The caller's own profile" });
 
 export const Report = z

@@ -1,5 +1,6 @@
 import { factories, type Core } from '@strapi/strapi';
 import type { Context } from 'koa';
+import { bodyOf, text } from '../../../lib/input';
 import { entityRef } from '../../../lib/refs';
 import { reportInput } from '../../../lib/report-input';
 import { callerOf, validateQuery } from '../../../lib/request';
@@ -13,6 +14,13 @@ export default factories.createCoreController(COMMENT, ({ strapi }: { strapi: Co
   const caller = callerOf;
 
   return {
+    async update(ctx: Context) {
+      await validateQuery(strapi, ctx, COMMENT);
+      const { id } = caller(ctx);
+      const content = text(bodyOf(ctx.request.body), 'content', { min: 1, max: 5_000, required: true });
+      ctx.body = { data: await service().edit(entityRef(String(ctx.params.id)), id, content), meta: {} };
+    },
+
     async delete(ctx: Context) {
       await validateQuery(strapi, ctx, COMMENT);
       ctx.body = { data: await service().remove(entityRef(String(ctx.params.id)), caller(ctx).id), meta: {} };

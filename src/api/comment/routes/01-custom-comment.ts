@@ -1,7 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import { dataOf } from '../../../lib/schemas/envelopes';
-import { CommentRef, ReportInput } from '../../../lib/schemas/inputs';
-import { DeletedEntry, Report } from '../../../lib/schemas/shapes';
+import { CommentEdit, CommentRef, ReportInput } from '../../../lib/schemas/inputs';
+import { Comment, DeletedEntry, Report } from '../../../lib/schemas/shapes';
 import { withUsersPermissionsOnly, type ContractRoute } from '../../../lib/routes';
 
 /** Comment routes beside the post routes; no core router (its find/update were never asked for). */
@@ -17,6 +17,14 @@ export const commentRoutes: ContractRoute[] = [
     defaultRoles: ['authenticated'],
     // 201 for a new report, 200 with the caller's report still open on the comment.
     successStatuses: [201, 200],
+  },
+  {
+    method: 'PUT',
+    path: '/comments/:id',
+    handler: 'api::comment.comment.update',
+    request: { ...byComment, body: { 'application/json': CommentEdit } },
+    response: dataOf(Comment),
+    defaultRoles: ['authenticated'],
   },
   {
     method: 'DELETE',

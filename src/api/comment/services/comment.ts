@@ -3,7 +3,7 @@ import { errors } from '@strapi/utils';
 import { repositories } from '../../../db/repositories';
 import type { Ref } from '../../../lib/refs';
 import type { ReportInput } from '../../../lib/report-input';
-import type { ReportView } from '../../../lib/shapes';
+import type { CommentView, ReportView } from '../../../lib/shapes';
 import type reportService from '../../report/services/report';
 
 const { NotFoundError, ForbiddenError } = errors;
@@ -14,11 +14,25 @@ const notFound = (): never => {
   throw new NotFoundError('Comment not found');
 };
 
-/** The rules of comments: who may delete and report them. Every query is a repository's. */
+/** The rules of comments: who may edit, delete and report them. Every query is a repository's. */
 export default factories.createCoreService('api::comment.comment', ({ strapi }: { strapi: Core.Strapi }) => {
   const { comments, posts } = repositories(strapi);
 
   return {
+    /**
+     * Only the comment's author edits it (the post's author may delete it, not reword it). A
+     * hidden comment, or one on a post the caller cannot see, is a 404 as for reporting.
+     */
+    async edit(ref: Ref, callerId: number, content: string): Promise<CommentView> {
+      const db = strapi.db.connection;
+      const comment = (await comments.find(db, ref)) ?? notFound();
+      if (comment.hidden || comment.postId === null) notFound();
+      if (!(await posts.findKey(db, { id: comment.postId as number }, { visibleTo: { viewerId: callerId } }))) notFound();
+      if (comment.authorId !== callerId) throw new ForbiddenError('Only the comment’s author can edit it');
+      await comments.edit(comment.id, content);
+      return (await comments.view(comment.id)) ?? notFound();
+    },
+
     /** The comment's author or the post's author may delete it. */
     async remove(ref: Ref, callerId: number): Promise<{ id: number; documentId: string }> {
       return strapi.db.transaction(async ({ trx }) => {

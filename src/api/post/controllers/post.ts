@@ -1,5 +1,7 @@
 import { factories, type Core } from '@strapi/strapi';
 import type { Context } from 'koa';
+import { errors } from '@strapi/utils';
+import { pageRequest, sendPage, type ListId } from '../../../lib/cursor-page';
 import { bodyOf, pageOf, text } from '../../../lib/input';
 import { entityRef } from '../../../lib/refs';
 import { reportInput } from '../../../lib/report-input';
@@ -8,6 +10,14 @@ import type postService from '../services/post';
 
 type PostService = ReturnType<typeof postService>;
 const POST = 'api::post.post';
+
+/** The cursor lists of posts; each cursor is valid for its own list only (src/lib/cursor.ts). */
+const lists = {
+  feed: (viewer: number): ListId => ({ name: `feed:${viewer}`, keyLength: 2 }),
+  public: { name: 'public', keyLength: 2 } as ListId,
+  comments: (postId: number): ListId => ({ name: `comments:${postId}`, keyLength: 2 }),
+  likes: (postId: number): ListId => ({ name: `likes:${postId}`, keyLength: 1 }),
+};
 
 /** Thin controllers: parse and validate the request, call the post service, shape the answer. */
 export default factories.createCoreController(POST, ({ strapi }: { strapi: Core.Strapi }) => {
@@ -66,6 +76,51 @@ export default factories.createCoreController(POST, ({ strapi }: { strapi: Core.
       const { report, created } = await service().report(ref(ctx), reporter, input);
       ctx.status = created ? 201 : 200;
       ctx.body = { data: report, meta: {} };
+    },
+
+    async update(ctx: Context) {
+      await checkQuery(ctx);
+      const { id } = caller(ctx);
+      const body = bodyOf(ctx.request.body);
+      const fields = {
+        title: body.title === undefined ? undefined : text(body, 'title', { min: 1, max: 200, required: true }),
+        description: body.description === undefined ? undefined : text(body, 'description', { min: 0, max: 10_000, required: true }),
+      };
+      if (fields.title === undefined && fields.description === undefined) {
+        throw new errors.ValidationError('Send title or description (or both)');
+      }
+      ctx.body = { data: await service().edit(ref(ctx), id, fields), meta: {} };
+    },
+
+    async feed(ctx: Context) {
+      const viewer = requireViewer(ctx);
+      await checkQuery(ctx);
+      const list = lists.feed(viewer);
+      const request = pageRequest(strapi, ctx, list);
+      sendPage(strapi, ctx, list, request, await service().homeFeed(viewer, request));
+    },
+
+    async publicTimeline(ctx: Context) {
+      await checkQuery(ctx);
+      const request = pageRequest(strapi, ctx, lists.public);
+      sendPage(strapi, ctx, lists.public, request, await service().publicTimeline(viewerId(ctx), request));
+    },
+
+    async comments(ctx: Context) {
+      await checkQuery(ctx);
+      const post = await service().requireVisible(strapi.db.connection, ref(ctx), viewerId(ctx));
+      const list = lists.comments(post.id);
+      const request = pageRequest(strapi, ctx, list);
+      sendPage(strapi, ctx, list, request, await service().commentPage(post.id, request));
+    },
+
+    async likes(ctx: Context) {
+      await checkQuery(ctx);
+      const viewer = viewerId(ctx);
+      const post = await service().requireVisible(strapi.db.connection, ref(ctx), viewer);
+      const list = lists.likes(post.id);
+      const request = pageRequest(strapi, ctx, list);
+      sendPage(strapi, ctx, list, request, await service().likerPage(post.id, viewer, request));
     },
 
     async allPosts(ctx: Context) {

@@ -1,12 +1,13 @@
 import type { Core } from '@strapi/strapi';
-import { dataOf, pageOf } from '../../../lib/schemas/envelopes';
-import { CommentInput, PageQuery, PostInput, PostRef, ReportInput } from '../../../lib/schemas/inputs';
-import { Comment, DeletedEntry, LikeState, Post, Report } from '../../../lib/schemas/shapes';
+import { cursorPageOf, dataOf, pageOf } from '../../../lib/schemas/envelopes';
+import { CommentInput, CursorQuery, PageQuery, PostEdit, PostInput, PostRef, ReportInput } from '../../../lib/schemas/inputs';
+import { Comment, DeletedEntry, LikeState, Post, PublicProfile, Report } from '../../../lib/schemas/shapes';
 import { withUsersPermissionsOnly, type ContractRoute } from '../../../lib/routes';
 
 /**
  * Every post route of the contract. Route files load in byte order and the first match wins, so
- * this file (01-…) and the order inside it put GET /posts/all_posts ahead of GET /posts/:id.
+ * this file (01-…) and the order inside it put GET /posts/all_posts, /posts/feed and
+ * /posts/public ahead of GET /posts/:id.
  * There is no core router for posts: its find/update would be actions nobody asked for.
  */
 const byPost = { params: { id: PostRef } };
@@ -19,6 +20,22 @@ export const postRoutes: ContractRoute[] = [
     request: { query: { pagination: PageQuery } },
     response: pageOf(Post),
     defaultRoles: ['authenticated'],
+  },
+  {
+    method: 'GET',
+    path: '/posts/feed',
+    handler: 'api::post.post.feed',
+    request: { query: CursorQuery },
+    response: cursorPageOf(Post),
+    defaultRoles: ['authenticated'],
+  },
+  {
+    method: 'GET',
+    path: '/posts/public',
+    handler: 'api::post.post.publicTimeline',
+    request: { query: CursorQuery },
+    response: cursorPageOf(Post),
+    defaultRoles: ['public', 'authenticated'],
   },
   {
     method: 'POST',
@@ -35,6 +52,30 @@ export const postRoutes: ContractRoute[] = [
     handler: 'api::post.post.findOne',
     request: byPost,
     response: dataOf(Post),
+    defaultRoles: ['public', 'authenticated'],
+  },
+  {
+    method: 'PUT',
+    path: '/posts/:id',
+    handler: 'api::post.post.update',
+    request: { ...byPost, body: { 'application/json': PostEdit } },
+    response: dataOf(Post),
+    defaultRoles: ['authenticated'],
+  },
+  {
+    method: 'GET',
+    path: '/posts/:id/comments',
+    handler: 'api::post.post.comments',
+    request: { ...byPost, query: CursorQuery },
+    response: cursorPageOf(Comment),
+    defaultRoles: ['public', 'authenticated'],
+  },
+  {
+    method: 'GET',
+    path: '/posts/:id/likes',
+    handler: 'api::post.post.likes',
+    request: { ...byPost, query: CursorQuery },
+    response: cursorPageOf(PublicProfile),
     defaultRoles: ['public', 'authenticated'],
   },
   {

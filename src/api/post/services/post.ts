@@ -2,10 +2,12 @@ import { factories, type Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import { repositories } from '../../../db/repositories';
 import type { PostKey } from '../../../db/repositories/posts';
+import { withViews, type PageRequest, type ViewPage } from '../../../lib/cursor-page';
 import type { Page } from '../../../lib/input';
 import type { Ref } from '../../../lib/refs';
 import type { ReportInput } from '../../../lib/report-input';
-import type { CommentView, LikeState, PostPage, PostView, ReportView } from '../../../lib/shapes';
+import type { CommentView, LikeState, PostPage, PostView, PublicProfile, ReportView } from '../../../lib/shapes';
+import type profileService from '../../profile/services/profile';
 import type reportService from '../../report/services/report';
 
 const { NotFoundError, ForbiddenError } = errors;
@@ -23,7 +25,11 @@ const notFound = (): never => {
  * concurrency. Every query is a repository's (src/db/repositories).
  */
 export default factories.createCoreService('api::post.post', ({ strapi }: { strapi: Core.Strapi }) => {
-  const { posts, comments } = repositories(strapi);
+  const { posts, comments, timelines, users } = repositories(strapi);
+  const profiles = () => strapi.service('api::profile.profile') as unknown as ReturnType<typeof profileService>;
+
+  const postPage = async (page: Awaited<ReturnType<typeof timelines.publicTimeline>>, viewerId?: number): Promise<ViewPage<PostView>> =>
+    withViews(page, await posts.views({ ids: page.items.map(({ item }) => item) }, viewerId));
 
   /** The post, if this viewer may see it; otherwise a 404. */
   const requireVisible = async (db: Parameters<typeof posts.findKey>[0], ref: Ref, viewerId: number | undefined, lock?: 'share' | 'update'): Promise<PostKey> => {
@@ -89,6 +95,47 @@ export default factories.createCoreService('api::post.post', ({ strapi }: { stra
       const title = await posts.title(key.id);
       const reports = strapi.service('api::report.report') as unknown as ReturnType<typeof reportService>;
       return reports.fileReport('post', { ...key, label: `post #${key.id} “${title}”` }, reporter, input);
+    },
+
+    /**
+     * The author edits the fields given; editedAt is set (a moderator's edit in the Content
+     * Manager does not go through here, so it leaves editedAt alone). The row is locked so a
+     * concurrent delete cannot be followed by an edit of nothing.
+     */
+    async edit(ref: Ref, callerId: number, fields: { title?: string; description?: string }): Promise<PostView> {
+      const id = await strapi.db.transaction(async ({ trx }) => {
+        const row = (await posts.findKey(trx, ref, { lock: 'update', visibleTo: { viewerId: callerId } })) ?? notFound();
+        if (row.authorId !== callerId) throw new ForbiddenError('Only the author can edit this post');
+        await posts.edit(row.id, fields);
+        return row.id;
+      });
+      return viewOf(id, callerId);
+    },
+
+    /** A user's posts, newest first; their hidden posts only for themselves. */
+    async authorTimeline(authorId: number, viewerId: number | undefined, request: PageRequest): Promise<ViewPage<PostView>> {
+      return postPage(await timelines.authorPosts(authorId, viewerId, request), viewerId);
+    },
+
+    async publicTimeline(viewerId: number | undefined, request: PageRequest): Promise<ViewPage<PostView>> {
+      return postPage(await timelines.publicTimeline(viewerId, request), viewerId);
+    },
+
+    async homeFeed(viewerId: number, request: PageRequest): Promise<ViewPage<PostView>> {
+      return postPage(await timelines.homeFeed(viewerId, request), viewerId);
+    },
+
+    /** A post's visible comments, oldest first, for anyone who may see the post. */
+    async commentPage(postId: number, request: PageRequest): Promise<ViewPage<CommentView>> {
+      const page = await comments.page(postId, request);
+      return withViews(page, await comments.views(page.items.map(({ item }) => item)));
+    },
+
+    /** Who liked a post, most recent like first, as public profiles. */
+    async likerPage(postId: number, viewerId: number | undefined, request: PageRequest): Promise<ViewPage<PublicProfile>> {
+      const page = await users.likersPage(postId, request);
+      const rows = await users.profiles(page.items.map(({ item }) => item), viewerId);
+      return withViews(page, rows.map((row) => profiles().publicProfile(row, viewerId)));
     },
 
     /** The caller's own posts, newest first, ties by highest id. */

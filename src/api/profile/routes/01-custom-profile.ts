@@ -1,7 +1,8 @@
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod/v4';
-import { EmailRef, LoginInput, PasswordConfirmation, UserRef } from '../../../lib/schemas/inputs';
-import { DeletedEntry, OwnProfile, PublicProfile } from '../../../lib/schemas/shapes';
+import { cursorPageOf } from '../../../lib/schemas/envelopes';
+import { CursorQuery, EmailRef, LoginInput, PasswordConfirmation, ProfileEdit, UserRef } from '../../../lib/schemas/inputs';
+import { DeletedEntry, OwnProfile, Post, PublicProfile } from '../../../lib/schemas/shapes';
 import { withUsersPermissionsOnly, type ContractRoute } from '../../../lib/routes';
 
 /**
@@ -31,6 +32,14 @@ export const profileRoutes: ContractRoute[] = [
   },
   { method: 'GET', path: '/users/users', handler: 'api::profile.profile.me', response: OwnProfile, defaultRoles: ['authenticated'] },
   {
+    method: 'PUT',
+    path: '/users/users',
+    handler: 'api::profile.profile.updateMe',
+    request: { body: { 'application/json': ProfileEdit } },
+    response: OwnProfile,
+    defaultRoles: ['authenticated'],
+  },
+  {
     method: 'DELETE',
     path: '/users/users',
     handler: 'api::profile.profile.deleteMe',
@@ -45,6 +54,31 @@ export const profileRoutes: ContractRoute[] = [
   { method: 'GET', path: '/users/follow/:id', ...follow },
   { method: 'POST', path: '/users/unfollow/:id', ...unfollow },
   { method: 'GET', path: '/users/unfollow/:id', ...unfollow },
+  { method: 'GET', path: '/users/:id/profile', handler: 'api::profile.profile.profile', request: byUser, response: PublicProfile, defaultRoles: ['public', 'authenticated'] },
+  {
+    method: 'GET',
+    path: '/users/:id/followers',
+    handler: 'api::profile.profile.followers',
+    request: { ...byUser, query: CursorQuery },
+    response: cursorPageOf(PublicProfile),
+    defaultRoles: ['public', 'authenticated'],
+  },
+  {
+    method: 'GET',
+    path: '/users/:id/following',
+    handler: 'api::profile.profile.following',
+    request: { ...byUser, query: CursorQuery },
+    response: cursorPageOf(PublicProfile),
+    defaultRoles: ['public', 'authenticated'],
+  },
+  {
+    method: 'GET',
+    path: '/users/:id/posts',
+    handler: 'api::profile.profile.posts',
+    request: { ...byUser, query: CursorQuery },
+    response: cursorPageOf(Post),
+    defaultRoles: ['public', 'authenticated'],
+  },
   {
     method: 'GET',
     path: '/users/:email([^/]*(?:@|%40)[^/]*)',

@@ -5,6 +5,7 @@ import { issueToken } from '../../../auth/tokens';
 import { repositories } from '../../../db/repositories';
 import type { ProfileRow } from '../../../db/repositories/users';
 import type { Ref } from '../../../lib/refs';
+import { withViews, type PageRequest, type ViewPage } from '../../../lib/cursor-page';
 import type { Counts, OwnProfile, PublicProfile } from '../../../lib/shapes';
 
 const { ValidationError, NotFoundError, ApplicationError } = errors;
@@ -31,17 +32,30 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     username: row.username,
     name: row.name,
     email: row.email,
+    bio: row.bio,
+    avatar: null,
+    createdAt: row.createdAt,
     ...countsOf(row, true),
   });
 
+  /** Blocks and mutes come with their issue; until then no one is blocked or muted. */
   const publicProfile = (row: ProfileRow, viewerId?: number): PublicProfile => ({
     id: row.id,
     documentId: row.documentId,
     username: row.username,
     name: row.name,
+    bio: row.bio,
+    avatar: null,
+    createdAt: row.createdAt,
     ...countsOf(row, row.id === viewerId),
-    followedByMe: row.followedByMe,
+    followedByMe: viewerId !== undefined && row.followedByMe,
+    followsMe: viewerId !== undefined && row.followsMe,
+    blockedByMe: false,
+    mutedByMe: false,
   });
+
+  const profilePage = async (page: Awaited<ReturnType<typeof users.followersPage>>, viewerId?: number): Promise<ViewPage<PublicProfile>> =>
+    withViews(page, (await users.profiles(page.items.map(({ item }) => item), viewerId)).map((row) => publicProfile(row, viewerId)));
 
   const requireProfile = async (ref: Ref, viewerId?: number): Promise<ProfileRow> => {
     const row = await users.profile(ref, viewerId);
@@ -55,6 +69,32 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   return {
     ownProfile,
     publicProfile,
+
+    /** The user's id, or a 404: lists resolve their user before reading a cursor of theirs. */
+    async requireUserId(ref: Ref): Promise<number> {
+      return (await requireProfile(ref)).id;
+    },
+
+    async publicProfileOf(ref: Ref, viewerId?: number): Promise<PublicProfile> {
+      return publicProfile(await requireProfile(ref, viewerId), viewerId);
+    },
+
+    followers: async (userId: number, viewerId: number | undefined, request: PageRequest) =>
+      profilePage(await users.followersPage(userId, request), viewerId),
+
+    following: async (userId: number, viewerId: number | undefined, request: PageRequest) =>
+      profilePage(await users.followingPage(userId, request), viewerId),
+
+    /** Edits the caller's name and bio. An avatar must be one of the caller's uploads (the media issue); until uploads exist, only null is one. */
+    async updateMe(userId: number, fields: { name?: string; bio?: string; avatar?: number | null }): Promise<OwnProfile> {
+      if (fields.avatar !== undefined && fields.avatar !== null) {
+        throw new ValidationError('avatar must be the id of one of your uploads, or null', {
+          errors: [{ path: ['avatar'], message: 'Not one of your uploads', name: 'ValidationError' }],
+        });
+      }
+      await users.updateProfile(userId, { name: fields.name, bio: fields.bio });
+      return ownProfile(await requireProfile({ id: userId }));
+    },
 
     async me(userId: number): Promise<OwnProfile> {
       return ownProfile(await requireProfile({ id: userId }));

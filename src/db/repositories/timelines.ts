@@ -1,0 +1,121 @@
+import type { Core } from '@strapi/strapi';
+import type { Knex } from 'knex';
+import type { Position } from '../../lib/cursor';
+import { DERIVED, HOME } from '../derived/definitions';
+import { dialectOf, q } from '../dialect';
+import { idPageOf, keyCondition, keyOrder, keySelect, readIdPage, type IdPage, type Keyset, type PageRequestLike } from '../keyset';
+import { prepared } from '../prepared';
+import { tables } from '../tables';
+import { visiblePost } from '../visibility';
+
+/** Lists of posts, newest first (ties by highest id): their keys are (created_at, post id). */
+const newestFirst = (alias: string, id: string): Keyset => ({
+  columns: [{ expr: `${q(alias)}.created_at`, time: true }, { expr: `${q(alias)}.${q(id)}` }],
+  order: 'desc',
+});
+
+/** Key length of every post list's cursor. */
+export const POST_KEY_LENGTH = 2;
+
+/** SQLite has no LATERAL: up to this many pulled authors are merged as UNION ALL branches (its limit is 500 terms). */
+const SQLITE_MAX_BRANCHES = 400;
+
+/**
+ * The post timelines as pages of post ids (the service loads the posts, src/db/repositories/post-reads.ts):
+ * a user's posts, the public timeline and the home feed. Every one is an index range scan from
+ * the cursor's position and filters with the one visibility rule (src/db/visibility.ts).
+ */
+export function timelineRepository(strapi: Core.Strapi) {
+  const knex = (): Knex => strapi.db.connection;
+  const dialect = () => dialectOf(strapi);
+
+  const raw = (fragment: Knex.Raw): { sql: string; bindings: unknown[] } => {
+    const { sql, bindings } = fragment.toSQL();
+    return { sql, bindings: [...bindings] };
+  };
+
+  return {
+    /** `authorId`'s posts (social_author_posts, ordered by author and time). */
+    async authorPosts(authorId: number, viewerId: number | undefined, request: PageRequestLike): Promise<IdPage> {
+      const t = tables(strapi);
+      const query = knex()(`${DERIVED.authorPosts} as ap`)
+        .join(`${t.posts} as p`, 'p.id', 'ap.post_id')
+        .where('ap.user_id', authorId)
+        .where(visiblePost(strapi, 'p', viewerId, 'ap.user_id'));
+      return readIdPage(knex(), dialect(), query, newestFirst('ap', 'post_id'), 'ap.post_id', request, (built) => prepared(strapi, built));
+    },
+
+    /** Every post the viewer may see (the posts table's (created_at, id) index). */
+    async publicTimeline(viewerId: number | undefined, request: PageRequestLike): Promise<IdPage> {
+      const query = knex()(`${tables(strapi).posts} as p`).where(visiblePost(strapi, 'p', viewerId));
+      return readIdPage(knex(), dialect(), query, newestFirst('p', 'id'), 'p.id', request, (built) => prepared(strapi, built));
+    },
+
+    /**
+     * The home feed (src/db/derived/home-timeline.ts): the reader's social_home rows (ordinary
+     * authors they follow, written at post and follow time) merged with the newest posts of each
+     * pulled author they follow and their own, read now. Each branch reads at most limit + 1 rows
+     * from its index, so a page costs one range scan per branch, whoever the reader follows.
+     */
+    async homeFeed(viewerId: number, request: PageRequestLike): Promise<IdPage> {
+      const t = tables(strapi);
+      const d = dialect();
+      const fetch = request.limit + 1;
+      const home = newestFirst('h', 'post_id');
+      const byAuthor = newestFirst('ap', 'post_id');
+      const merged = newestFirst('u', 'post_id');
+      const where = (keyset: Keyset, position: Position | null) => keyCondition(d, keyset, position);
+
+      const homeCondition = where(home, request.position);
+      const homeVisible = raw(visiblePost(strapi, 'p', viewerId, 'h.author_id'));
+      const homeBranch = {
+        sql: `SELECT h.post_id, h.created_at FROM ${q(HOME.home)} h JOIN ${q(t.posts)} p ON p.id = h.post_id
+               WHERE h.user_id = ? ${homeCondition ? `AND ${homeCondition.sql}` : ''} AND ${homeVisible.sql}
+               ORDER BY ${keyOrder(home, request.position)} LIMIT ?`,
+        bindings: [viewerId, ...(homeCondition?.bindings ?? []), ...homeVisible.bindings, fetch],
+      };
+
+      const authorCondition = where(byAuthor, request.position);
+      const authorVisible = raw(visiblePost(strapi, 'p', viewerId, 'ap.user_id'));
+      const authorPosts = (authorSql: string) =>
+        `SELECT ap.post_id, ap.created_at FROM ${q(DERIVED.authorPosts)} ap JOIN ${q(t.posts)} p ON p.id = ap.post_id
+          WHERE ap.user_id = ${authorSql} ${authorCondition ? `AND ${authorCondition.sql}` : ''} AND ${authorVisible.sql}
+          ORDER BY ${keyOrder(byAuthor, request.position)} LIMIT ?`;
+      const authorBindings = [...(authorCondition?.bindings ?? []), ...authorVisible.bindings, fetch];
+      const outer = (branches: string) =>
+        `SELECT u.post_id AS item_id, ${keySelect(d, merged)} FROM (${branches}) u ORDER BY ${keyOrder(merged, request.position)} LIMIT ?`;
+
+      if (d === 'postgres') {
+        // One statement, one text whatever the reader follows (a prepared statement).
+        const sql = outer(
+          `(${homeBranch.sql})
+           UNION
+           (SELECT x.post_id, x.created_at
+              FROM (SELECT ?::int AS author_id UNION SELECT author_id FROM ${q(HOME.pulledFollows)} WHERE follower_id = ?) a
+              CROSS JOIN LATERAL (${authorPosts('a.author_id')}) x)`
+        );
+        const result = (await prepared(strapi, knex().raw(sql, [...homeBranch.bindings, viewerId, viewerId, ...authorBindings, fetch]))) as {
+          rows: Array<Record<string, unknown>>;
+        };
+        return idPageOf(result.rows, merged, request);
+      }
+
+      const pulled = (await knex()(HOME.pulledFollows).select('author_id').where('follower_id', viewerId)) as Array<{ author_id: number }>;
+      const authors = [viewerId, ...pulled.map((row) => Number(row.author_id)).filter((id) => id !== viewerId)];
+      const branches = [`SELECT * FROM (${homeBranch.sql})`];
+      const bindings: unknown[] = [...homeBranch.bindings];
+      if (authors.length <= SQLITE_MAX_BRANCHES) {
+        for (const author of authors) {
+          branches.push(`SELECT * FROM (${authorPosts('?')})`);
+          bindings.push(author, ...authorBindings);
+        }
+      } else {
+        // Beyond SQLite's compound limit: one IN read (sorts those authors' matching posts).
+        branches.push(`SELECT * FROM (${authorPosts(`ap.user_id AND ap.user_id IN (${authors.map(() => '?').join(',')})`)})`);
+        bindings.push(...authors, ...authorBindings);
+      }
+      const rows = (await knex().raw(outer(branches.join(' UNION ')), [...bindings, fetch])) as Array<Record<string, unknown>>;
+      return idPageOf(rows, merged, request);
+    },
+  };
+}
