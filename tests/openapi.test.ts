@@ -9,7 +9,7 @@ import { api, setupStrapi, teardownStrapi } from './helpers/strapi';
 
 /**
  * GET /api/openapi.json (API.md, "API description"): a valid OpenAPI 3.1 document that describes
- * every route of Part 1, and that the server's real answers conform to, so the description
+ * every route of the contract, and that the server's real answers conform to, so the description
  * cannot drift from the code.
  */
 let strapi: Core.Strapi;
@@ -28,8 +28,8 @@ beforeAll(async () => {
 });
 afterAll(teardownStrapi);
 
-/** Every route of Part 1: the route table, and the plugin's registration. */
-const PART_1 = [...CONTRACT_ROUTES.map((route) => `${route.method} ${pathTemplate(route.path)}`), 'POST /auth/local/register'];
+/** Every route of the contract: the route table, and the plugin's registration. */
+const CONTRACT = [...CONTRACT_ROUTES.map((route) => `${route.method} ${pathTemplate(route.path)}`), 'POST /auth/local/register'];
 
 describe('the document', () => {
   it('passes a standard OpenAPI 3.1 validator', () => {
@@ -39,8 +39,8 @@ describe('the document', () => {
     expect(document.openapi).toMatch(/^3\.1\.\d+$/);
   });
 
-  it('describes every route of Part 1 under its path template, with the /api prefix in the server URL', () => {
-    const missing = PART_1.filter((route) => {
+  it('describes every route of the contract under its path template, with the /api prefix in the server URL', () => {
+    const missing = CONTRACT.filter((route) => {
       const [method, template] = route.split(' ');
       return !operationOf(document, method, template);
     });
@@ -184,8 +184,40 @@ describe('real answers conform to the description', () => {
     await conforms('DELETE /posts/{id}', 200, () => http.delete(`/posts/${own}`, alice.jwt));
   });
 
-  it('covered a success and an error of every route of Part 1', () => {
-    const uncovered = PART_1.filter((route) => checked.get(route)?.size !== 2);
+  it('timelines, lists and edits (Part 2)', async () => {
+    const post2 = await createPost(strapi, alice);
+    await http.post(`/users/follow/${alice.id}`, bob.jwt);
+    await http.post(`/posts/like/${post2.id}`, bob.jwt);
+    await http.post(`/posts/comment/${post2.id}`, bob.jwt).send({ content: 'Listed' });
+
+    await conforms('GET /users/{id}/profile', 200, () => http.get(`/users/${alice.id}/profile`, bob.jwt));
+    await conforms('GET /users/{id}/profile', 404, () => http.get('/users/999999999/profile'));
+    await conforms('PUT /users/users', 200, () => http.put('/users/users', carol.jwt).send({ name: 'Carol', bio: 'Hello' }));
+    await conforms('PUT /users/users', 400, () => http.put('/users/users', carol.jwt).send({ bio: 'b'.repeat(501) }));
+    for (const list of ['followers', 'following', 'posts']) {
+      const first = await conforms(`GET /users/{id}/${list}`, 200, () => http.get(`/users/${list === 'following' ? bob.id : alice.id}/${list}?limit=1`, bob.jwt));
+      expect(first.body.data).toHaveLength(1);
+      await conforms(`GET /users/{id}/${list}`, 400, () => http.get(`/users/${alice.id}/${list}?cursor=forged`));
+    }
+    await conforms('GET /posts/feed', 200, () => http.get('/posts/feed?limit=2', bob.jwt));
+    await conforms('GET /posts/feed', 403, () => http.get('/posts/feed'));
+    await conforms('GET /posts/public', 200, () => http.get('/posts/public?limit=2'));
+    await conforms('GET /posts/public', 400, () => http.get('/posts/public?limit=41'));
+    await conforms('GET /posts/{id}/comments', 200, () => http.get(`/posts/${post2.documentId}/comments`));
+    await conforms('GET /posts/{id}/comments', 404, () => http.get('/posts/999999999/comments'));
+    await conforms('GET /posts/{id}/likes', 200, () => http.get(`/posts/${post2.documentId}/likes`, alice.jwt));
+    await conforms('GET /posts/{id}/likes', 400, () => http.get(`/posts/${post2.documentId}/likes?limit=0`));
+
+    await conforms('PUT /posts/{id}', 200, () => http.put(`/posts/${post2.documentId}`, alice.jwt).send({ title: 'Edited' }));
+    await conforms('PUT /posts/{id}', 403, () => http.put(`/posts/${post2.documentId}`, bob.jwt).send({ title: 'Not mine' }));
+    const comments = await http.get(`/posts/${post2.documentId}/comments`);
+    const commentId = comments.body.data[0].documentId as string;
+    await conforms('PUT /comments/{id}', 200, () => http.put(`/comments/${commentId}`, bob.jwt).send({ content: 'Reworded' }));
+    await conforms('PUT /comments/{id}', 403, () => http.put(`/comments/${commentId}`, alice.jwt).send({ content: 'Not mine' }));
+  });
+
+  it('covered a success and an error of every route of the contract', () => {
+    const uncovered = CONTRACT.filter((route) => checked.get(route)?.size !== 2);
     expect(uncovered).toEqual([]);
   });
 });

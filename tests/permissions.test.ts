@@ -48,25 +48,46 @@ describe('routes are users-permissions actions', () => {
 
 describe('default permissions', () => {
   // The lists come from the route table's defaultRoles; pinned here as the contract states them.
-  it('are the contract’s: Public logs in and reads a post, Authenticated uses every route', () => {
-    expect([...PUBLIC_ACTIONS].sort()).toEqual(['api::post.post.findOne', 'api::profile.profile.login']);
+  it('are the contract’s: Public logs in and reads posts, profiles and lists; Authenticated uses every route', () => {
+    expect([...PUBLIC_ACTIONS].sort()).toEqual([
+      'api::post.post.comments',
+      'api::post.post.findOne',
+      'api::post.post.likes',
+      'api::post.post.publicTimeline',
+      'api::profile.profile.followers',
+      'api::profile.profile.following',
+      'api::profile.profile.login',
+      'api::profile.profile.posts',
+      'api::profile.profile.profile',
+    ]);
     expect([...AUTHENTICATED_ACTIONS].sort()).toEqual([
       'api::comment.comment.delete',
       'api::comment.comment.report',
+      'api::comment.comment.update',
       'api::post.post.allPosts',
       'api::post.post.comment',
+      'api::post.post.comments',
       'api::post.post.create',
       'api::post.post.delete',
+      'api::post.post.feed',
       'api::post.post.findOne',
       'api::post.post.like',
+      'api::post.post.likes',
+      'api::post.post.publicTimeline',
       'api::post.post.report',
       'api::post.post.unlike',
+      'api::post.post.update',
       'api::profile.profile.deleteMe',
       'api::profile.profile.findByEmail',
       'api::profile.profile.follow',
+      'api::profile.profile.followers',
+      'api::profile.profile.following',
       'api::profile.profile.login',
       'api::profile.profile.me',
+      'api::profile.profile.posts',
+      'api::profile.profile.profile',
       'api::profile.profile.unfollow',
+      'api::profile.profile.updateMe',
     ]);
   });
 
