@@ -20,6 +20,12 @@ import type { Tables } from '../tables';
  *
  * Writes cost at most `pullFollowers` rows per post and `pullPosts` rows per follow; a read costs
  * one index range scan plus one per pulled author the reader follows (the caller included).
+ *
+ * Concurrency: a follow of B copies B's posts while a new post of B is copied to B's followers;
+ * run at once, each could miss the other's row. Both first UPDATE B's social_user_stats row (the
+ * counters), which locks it on PostgreSQL until commit, so the second waits and its copy, a new
+ * statement with a new snapshot under READ COMMITTED, sees the first's row. SQLite has one writer.
+ * tests/timelines.test.ts races them.
  */
 export const HOME = {
   /** (reader, post) for the posts of ordinary authors the reader follows. */
