@@ -25,7 +25,10 @@ const isPg = process.env.DATABASE_CLIENT === 'postgres';
 const codec = new CursorCodec(String(process.env.APP_KEYS ?? '').split(',').filter(Boolean));
 
 let all; // (sql, params) => Promise<rows>; $1.. placeholders
-let transaction; // (fn(all)) => Promise: fn's statements in one transaction
+// (fn(run)) => Promise of fn's result, its statements in one transaction. fn must be written
+// so that it works with a synchronous run too (SQLite): no await between its statements, or
+// another request's statements would run inside the transaction.
+let transaction;
 if (isPg) {
   const pool = new pg.Pool({
     host: process.env.DATABASE_HOST ?? '127.0.0.1', port: Number(process.env.DATABASE_PORT ?? 5432),
@@ -55,7 +58,7 @@ if (isPg) {
   db.pragma('foreign_keys = ON');
   const cache = new Map();
   // $n placeholders become ?, with the parameters repeated in order of occurrence.
-  all = async (sql, params = []) => {
+  const runSync = (sql, params = []) => {
     let entry = cache.get(sql);
     if (!entry) {
       const order = [...sql.matchAll(/\$(\d+)/g)].map((m) => Number(m[1]) - 1);
@@ -64,18 +67,10 @@ if (isPg) {
     const args = entry.order.map((i) => params[i]);
     return entry.st.reader ? entry.st.all(...args) : (entry.st.run(...args), []);
   };
-  // better-sqlite3 is synchronous: nothing else runs between BEGIN and COMMIT.
-  transaction = async (fn) => {
-    db.exec('BEGIN');
-    try {
-      const result = await fn(all);
-      db.exec('COMMIT');
-      return result;
-    } catch (error) {
-      db.exec('ROLLBACK');
-      throw error;
-    }
-  };
+  all = async (sql, params) => runSync(sql, params);
+  // better-sqlite3 is synchronous: run returns the rows, and nothing else runs between BEGIN and
+  // COMMIT as long as fn does not await.
+  transaction = async (fn) => db.transaction(() => fn(runSync))();
 }
 const one = async (sql, params) => (await all(sql, params))[0];
 const T = isPg ? 'true' : '1';
@@ -303,16 +298,17 @@ router.post('/posts', async (ctx) => {
     throw new HttpError(400, 'ValidationError', 'title (1-200) and description (0-10000) are required');
   }
   // The post and its author link in one transaction; the app's triggers keep the derived tables.
-  const id = await transaction(async (run) => {
-    const now = isPg ? new Date() : Date.now();
-    const [row] = await run(
-      `INSERT INTO posts (document_id, title, description, hidden, open_reports, created_at, updated_at, published_at)
-       VALUES ($1, $2, $3, ${F}, 0, $4, $4, $4) RETURNING id`,
-      [randomBytes(12).toString('hex'), title, description, now]
-    );
-    await run(`INSERT INTO posts_author_lnk (post_id, user_id, post_ord) VALUES ($1, $2, 1)`, [row.id, me]);
-    return row.id;
-  });
+  // (A promise from run on PostgreSQL, rows on SQLite: `then` below works with both.)
+  const then = (x, f) => (x instanceof Promise ? x.then(f) : f(x));
+  const id = await transaction((run) =>
+    then(
+      run(
+        `INSERT INTO posts (document_id, title, description, hidden, open_reports, created_at, updated_at, published_at)
+         VALUES ($1, $2, $3, ${F}, 0, $4, $4, $4) RETURNING id`,
+        [randomBytes(12).toString('hex'), title, description, isPg ? new Date() : Date.now()]
+      ),
+      ([row]) => then(run(`INSERT INTO posts_author_lnk (post_id, user_id, post_ord) VALUES ($1, $2, 1)`, [row.id, me]), () => row.id)
+    ));
   ctx.status = 201;
   ctx.body = { data: (await postViews([id], me))[0], meta: {} };
 });
