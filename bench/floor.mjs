@@ -4,18 +4,31 @@
 // JWT_SECRET, plus a lookup of the user as the plugin does), answering the benchmarked routes
 // with the same JSON shapes. It is what the hardware allows; not a product. Env: PORT,
 // JWT_SECRET, DATABASE_CLIENT (postgres|sqlite), DATABASE_NAME/HOST/PORT/USERNAME/PASSWORD or
-// DATABASE_FILENAME.
+// DATABASE_FILENAME, APP_KEYS (the cursors: the app's codec, compiled in dist/).
+//
+// The cursor lists (home feed, public timeline, a user's posts, followers) read with the SQL of
+// bench/feed-sql.mjs, the same statements in shape as the app's, including the hybrid home feed,
+// and answer `{ data, meta: { next, prev } }` with cursors the app would also accept (same codec,
+// same list names, same keys). Only `next` cursors are read; the Link header is left out.
+import { randomBytes } from 'node:crypto';
 import Router from '@koa/router';
 import bcrypt from 'bcryptjs';
 import Database from 'better-sqlite3';
 import jwt from 'jsonwebtoken';
 import Koa from 'koa';
 import pg from 'pg';
+import { CursorCodec } from '../dist/src/lib/cursor.js';
+import { authorPostsSql, followersSql, homeFeedSql, publicSql, pulledSql } from './feed-sql.mjs';
 
 const SECRET = process.env.JWT_SECRET;
 const isPg = process.env.DATABASE_CLIENT === 'postgres';
+const codec = new CursorCodec(String(process.env.APP_KEYS ?? '').split(',').filter(Boolean));
 
 let all; // (sql, params) => Promise<rows>; $1.. placeholders
+// (fn(run)) => Promise of fn's result, its statements in one transaction. fn must be written
+// so that it works with a synchronous run too (SQLite): no await between its statements, or
+// another request's statements would run inside the transaction.
+let transaction;
 if (isPg) {
   const pool = new pg.Pool({
     host: process.env.DATABASE_HOST ?? '127.0.0.1', port: Number(process.env.DATABASE_PORT ?? 5432),
@@ -26,12 +39,26 @@ if (isPg) {
   const names = new Map();
   const nameOf = (sql) => names.get(sql) ?? names.set(sql, `floor_${names.size}`).get(sql);
   all = async (sql, params = []) => (await pool.query({ name: nameOf(sql), text: sql, values: params })).rows;
+  transaction = async (fn) => {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await fn(async (sql, params) => (await client.query({ name: nameOf(sql), text: sql, values: params })).rows);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  };
 } else {
   const db = new Database(process.env.DATABASE_FILENAME);
   db.pragma('foreign_keys = ON');
   const cache = new Map();
   // $n placeholders become ?, with the parameters repeated in order of occurrence.
-  all = async (sql, params = []) => {
+  const runSync = (sql, params = []) => {
     let entry = cache.get(sql);
     if (!entry) {
       const order = [...sql.matchAll(/\$(\d+)/g)].map((m) => Number(m[1]) - 1);
@@ -40,6 +67,10 @@ if (isPg) {
     const args = entry.order.map((i) => params[i]);
     return entry.st.reader ? entry.st.all(...args) : (entry.st.run(...args), []);
   };
+  all = async (sql, params) => runSync(sql, params);
+  // better-sqlite3 is synchronous: run returns the rows, and nothing else runs between BEGIN and
+  // COMMIT as long as fn does not await.
+  transaction = async (fn) => db.transaction(() => fn(runSync))();
 }
 const one = async (sql, params) => (await all(sql, params))[0];
 const T = isPg ? 'true' : '1';
@@ -103,7 +134,7 @@ async function postViews(ids, viewerId) {
         .join(' UNION ALL ');
   const [rows, comments] = await Promise.all([
     all(
-      `SELECT p.id, p.document_id, p.title, p.description, p.hidden, p.created_at, p.updated_at,
+      `SELECT p.id, p.document_id, p.title, p.description, p.hidden, p.created_at, p.updated_at, p.edited_at,
               u.id AS a_id, u.document_id AS a_doc, u.username AS a_username, u.name AS a_name,
               s.likes, s.comments, ${liked}
          FROM posts p LEFT JOIN posts_author_lnk l ON l.post_id = p.id LEFT JOIN up_users u ON u.id = l.user_id
@@ -112,7 +143,7 @@ async function postViews(ids, viewerId) {
       viewerId === undefined ? idParams : [...idParams, viewerId]
     ),
     all(
-      `SELECT f.post_id AS post, c.id, c.document_id, c.content, c.created_at,
+      `SELECT f.post_id AS post, c.id, c.document_id, c.content, c.created_at, c.edited_at,
               u.id AS a_id, u.document_id AS a_doc, u.username AS a_username, u.name AS a_name
          FROM (${firsts}) f JOIN comments c ON c.id = f.comment_id
          LEFT JOIN comments_author_lnk ca ON ca.comment_id = c.id LEFT JOIN up_users u ON u.id = ca.user_id
@@ -123,7 +154,7 @@ async function postViews(ids, viewerId) {
   const byPost = new Map();
   for (const c of comments) {
     const arr = byPost.get(Number(c.post)) ?? [];
-    arr.push({ id: c.id, documentId: c.document_id, content: c.content, createdAt: iso(c.created_at), author: author(c) });
+    arr.push({ id: c.id, documentId: c.document_id, content: c.content, createdAt: iso(c.created_at), editedAt: c.edited_at == null ? null : iso(c.edited_at), author: author(c) });
     byPost.set(Number(c.post), arr);
   }
   const byId = new Map(rows.map((r) => [r.id, r]));
@@ -132,8 +163,8 @@ async function postViews(ids, viewerId) {
     if (!r) return [];
     return [{
       id: r.id, documentId: r.document_id, title: r.title, description: r.description ?? '',
-      createdAt: iso(r.created_at), updatedAt: iso(r.updated_at), author: author(r),
-      hidden: r.hidden === true || r.hidden === 1, likes: Number(r.likes ?? 0), likedByMe: r.liked === true || r.liked === 1,
+      createdAt: iso(r.created_at), updatedAt: iso(r.updated_at), editedAt: r.edited_at == null ? null : iso(r.edited_at), author: author(r),
+      media: [], hidden: r.hidden === true || r.hidden === 1, likes: Number(r.likes ?? 0), likedByMe: r.liked === true || r.liked === 1,
       commentsCount: Number(r.comments ?? 0), comments: byPost.get(id) ?? [],
     }];
   });
@@ -164,7 +195,123 @@ const likeState = async (key, liked) => {
   return { data: { ...key, likes: Number(r?.likes ?? 0), likedByMe: liked }, meta: {} };
 };
 
+/** `limit` (1-40, default 20) and a `next` cursor of `list`, or a 400, as the app reads them. */
+function pageRequest(ctx, list, keyLength) {
+  const raw = ctx.query.limit;
+  const limit = raw === undefined ? 20 : /^\d{1,2}$/.test(raw) ? Number(raw) : 0;
+  if (limit < 1 || limit > 40) throw new HttpError(400, 'ValidationError', 'limit must be a whole number from 1 to 40');
+  if (ctx.query.cursor === undefined) return { limit, position: null };
+  let position;
+  try {
+    position = codec.decode(list, String(ctx.query.cursor), keyLength);
+  } catch {
+    throw new HttpError(400, 'ValidationError', 'cursor is not a cursor this list gave out');
+  }
+  if (position.direction !== 'next') throw new HttpError(400, 'ValidationError', 'the floor reads next cursors only');
+  return { limit, position };
+}
+
+/** Rows of item_id, k0[, k1] (limit + 1 of them) as the ids of a page and its meta, as the app's cursorMeta. */
+function pageOf(list, request, rows, keyLength) {
+  const keyOf = (r) => Array.from({ length: keyLength }, (_, i) => {
+    const v = r[`k${i}`];
+    return typeof v === 'number' || typeof v === 'string' ? v : Number(v);
+  });
+  const items = rows.slice(0, request.limit);
+  const ids = items.map((r) => Number(r.item_id));
+  if (items.length === 0) {
+    const p = request.position;
+    return { ids, meta: p ? { next: null, prev: codec.encode(list, { direction: 'prev', key: p.key, inclusive: !p.inclusive }) } : { next: null, prev: null } };
+  }
+  const more = rows.length > request.limit;
+  return {
+    ids,
+    meta: {
+      next: more ? codec.encode(list, { direction: 'next', key: keyOf(items[items.length - 1]), inclusive: false }) : null,
+      prev: codec.encode(list, { direction: 'prev', key: keyOf(items[0]), inclusive: false }),
+    },
+  };
+}
+
+async function postPage(ctx, list, me, build) {
+  const request = pageRequest(ctx, list, 2);
+  const { sql, params } = await build(request.limit + 1, request.position);
+  const { ids, meta } = pageOf(list, request, await all(sql, params), 2);
+  ctx.body = { data: await postViews(ids, me), meta };
+}
+
+async function requireUser(raw) {
+  const u = await profileRow(String(raw));
+  if (!u) throw notFound('User');
+  return u.id;
+}
+
+/** Public profiles of `ids` in that order, for an anonymous reader (as the app's followers list answers). */
+async function publicProfiles(ids) {
+  if (ids.length === 0) return [];
+  const rows = await all(
+    `SELECT u.id, u.document_id, u.username, u.name, u.bio, u.created_at, s.followers, s.following, s.posts, s.hidden_posts
+       FROM up_users u LEFT JOIN social_user_stats s ON s.user_id = u.id
+      WHERE ${isPg ? 'u.id = ANY($1::int[])' : `u.id IN (${ids.map((_, i) => `$${i + 1}`).join(',')})`}`,
+    isPg ? [`{${ids.join(',')}}`] : ids
+  );
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return ids.flatMap((id) => {
+    const r = byId.get(id);
+    if (!r) return [];
+    return [{
+      id: r.id, documentId: r.document_id, username: r.username, name: r.name ?? null, bio: r.bio ?? '', avatar: null, createdAt: iso(r.created_at),
+      followers: Number(r.followers ?? 0), following: Number(r.following ?? 0), posts: Number(r.posts ?? 0) - Number(r.hidden_posts ?? 0),
+      followedByMe: false, followsMe: false, blockedByMe: false, mutedByMe: false,
+    }];
+  });
+}
+
 const router = new Router({ prefix: '/api' });
+// Before GET /posts/:id, as in the app's routes.
+router.get('/posts/feed', async (ctx) => {
+  const me = await viewer(ctx, true);
+  await postPage(ctx, `feed:${me}`, me, async (fetch, position) =>
+    homeFeedSql(isPg, me, fetch, position, isPg ? [] : (await all(pulledSql, [me])).map((r) => Number(r.author_id))));
+});
+router.get('/posts/public', async (ctx) => {
+  await postPage(ctx, 'public', undefined, (fetch, position) => publicSql(isPg, fetch, position));
+});
+router.get('/users/:id/posts', async (ctx) => {
+  const userId = await requireUser(ctx.params.id);
+  await postPage(ctx, `posts-of:${userId}`, undefined, (fetch, position) => authorPostsSql(isPg, userId, fetch, position));
+});
+router.get('/users/:id/followers', async (ctx) => {
+  const userId = await requireUser(ctx.params.id);
+  const list = `followers:${userId}`;
+  const request = pageRequest(ctx, list, 1);
+  const { sql, params } = followersSql(userId, request.limit + 1, request.position);
+  const { ids, meta } = pageOf(list, request, await all(sql, params), 1);
+  ctx.body = { data: await publicProfiles(ids), meta };
+});
+router.post('/posts', async (ctx) => {
+  const me = await viewer(ctx, true);
+  const body = ctx.request.body ?? {};
+  const title = body.title;
+  const description = body.description ?? '';
+  if (typeof title !== 'string' || title.length < 1 || title.length > 200 || typeof description !== 'string' || description.length > 10_000) {
+    throw new HttpError(400, 'ValidationError', 'title (1-200) and description (0-10000) are required');
+  }
+  // The post and its author link in one transaction; the app's triggers keep the derived tables.
+  // (A promise from run on PostgreSQL, rows on SQLite: `then` below works with both.)
+  const then = (x, f) => (x instanceof Promise ? x.then(f) : f(x));
+  const id = await transaction((run) =>
+    then(
+      run(
+        `INSERT INTO posts (document_id, title, description, hidden, open_reports, created_at, updated_at, published_at)
+         VALUES ($1, $2, $3, ${F}, 0, $4, $4, $4) RETURNING id`,
+        [randomBytes(12).toString('hex'), title, description, isPg ? new Date() : Date.now()]
+      ),
+      ([row]) => then(run(`INSERT INTO posts_author_lnk (post_id, user_id, post_ord) VALUES ($1, $2, 1)`, [row.id, me]), () => row.id)
+    ));
+  ctx.status = 201;
+  ctx.body = { data: (await postViews([id], me))[0], meta: {} };
+});
 router.get('/posts/all_posts', async (ctx) => {
   const me = await viewer(ctx, true);
   const page = Math.max(1, Number(ctx.query['pagination[page]'] ?? 1) | 0);

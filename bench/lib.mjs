@@ -91,10 +91,31 @@ export async function startStrapi(db, secrets, { nodeArgs = [], env: extraEnv = 
 
 /** The raw floor server (bench/floor.mjs), on a free port. */
 export async function startFloor(db, secrets) {
-  const env = { ...process.env, ...db.env, JWT_SECRET: secrets.JWT_SECRET, NODE_ENV: 'production' };
+  // APP_KEYS: the floor signs and reads cursors with the app's codec and key.
+  const env = { ...process.env, ...db.env, JWT_SECRET: secrets.JWT_SECRET, APP_KEYS: secrets.APP_KEYS, NODE_ENV: 'production' };
   const server = await startServer({ env, args: [path.join(ROOT, 'bench', 'floor.mjs')], output: output('floor'), label: 'floor' });
   await waitForHealth(server, HEALTH_TIMEOUT_MS);
   return server;
+}
+
+/** Runs one query on `db` (from createDatabase) on a connection of its own; $1.. placeholders. */
+export async function queryDb(db, sql, params = []) {
+  if (db.kind === 'postgres') {
+    const c = new pg.Client(db.conn);
+    await c.connect();
+    try {
+      return (await c.query(sql, params)).rows;
+    } finally {
+      await c.end();
+    }
+  }
+  const { default: Database } = await import('better-sqlite3');
+  const d = new Database(db.filename, { readonly: true });
+  try {
+    return d.prepare(sql.replace(/\$\d+/g, '?')).all(...params);
+  } finally {
+    d.close();
+  }
 }
 
 /** A progress bar on stderr. */

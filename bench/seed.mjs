@@ -6,8 +6,14 @@
 //   2..6         star users; 70% of the follows go to them (star 2 is the one benchmarked)
 //   7            a light user with LIGHT_POSTS posts
 //   8..71        actors: they like/unlike the viral post, follow/unfollow star 2 and log in
-//   72..         the viral post's likers, then everybody else
+//   72..         the viral post's likers, then everybody else (every 50th post is by a star)
+//   last id - 2  the big feed reader: follows FEED_BIG_FOLLOWS = 5,000 users (fewer only if there are not enough),
+//                heavy user 1, the stars 2..6 and light user 7 among them (the rest regular
+//                users at an even stride); nobody else's random follows come from them
+//   last id - 1  the small feed reader: follows light user 7 and 9 regular users (10)
 //   last id      the newcomer: no posts, no follows, no likes, no comments
+// Star 2 has about 28,000 followers in the full run (1,120 in --quick), so its followers list
+// has a page past the 20,000th follower; the feed readers' follows do not count in `follows`.
 import bcrypt from 'bcryptjs';
 import Database from 'better-sqlite3';
 import pg from 'pg';
@@ -26,6 +32,18 @@ export const ACTORS = Array.from({ length: 64 }, (_, i) => 8 + i);
 const FIRST_REGULAR = 72;
 const LIGHT_POSTS = 30;
 const UNLIKED_COMMENTS = 30;
+const FEED_BIG_FOLLOWS = 5000;
+const FEED_SMALL_FOLLOWS = 10;
+/** Every STAR_POST_EVERY-th regular post is written by a star, so the stars' pulled timelines are not empty. */
+const STAR_POST_EVERY = 50;
+
+/** The data set's sizes: the full run's, or --quick's (a smoke run; ratios only indicative). */
+export const SIZES = {
+  full: { users: 10000, posts: 100000, likes: 1000000, viral: 200000, heavy: 20000, follows: 200000, comments: 100000 },
+  // follows 8000: 1,120 followers per star, above the app's 1,000-follower pull threshold, so the
+  // stars are pulled authors in the quick run as in the full one.
+  quick: { users: 500, posts: 5000, likes: 50000, viral: 10000, heavy: 1000, follows: 8000, comments: 5000 },
+};
 
 /** A small deterministic PRNG, so two runs with the same sizes seed the same shape. */
 function rng(seed) {
@@ -145,8 +163,11 @@ export async function seed(db, o) {
   const int = (n) => Math.floor(rand() * n);
 
   // Enough users for the viral post's likers (a like is unique per user and post).
-  const N = Math.max(o.users, o.viral + FIRST_REGULAR + 1, FIRST_REGULAR + 10);
+  // (+3: the two feed readers and the newcomer come after the viral post's likers.)
+  const N = Math.max(o.users, o.viral + FIRST_REGULAR + 3, FIRST_REGULAR + 20);
   const NEWCOMER = N;
+  const FEED_BIG = N - 2;
+  const FEED_SMALL = N - 1;
   const P = Math.max(o.posts, o.heavy + LIGHT_POSTS + 10);
   const VIRAL = P;
   const UNLIKED = P - 1;
@@ -186,7 +207,11 @@ export async function seed(db, o) {
     ['id', 'document_id', 'title', 'description', 'hidden', 'open_reports', 'created_at', 'updated_at', 'published_at'],
     (function* () {
       for (let id = 1; id <= P; id++) {
-        authorOf[id] = id <= o.heavy ? HEAVY : id <= o.heavy + LIGHT_POSTS ? LIGHT : FIRST_REGULAR + int(N - FIRST_REGULAR);
+        authorOf[id] =
+          id <= o.heavy ? HEAVY
+          : id <= o.heavy + LIGHT_POSTS ? LIGHT
+          : id % STAR_POST_EVERY === 0 && id < UNLIKED ? STARS[(id / STAR_POST_EVERY) % STARS.length]
+          : FIRST_REGULAR + int(N - FIRST_REGULAR);
         const t = w.ts(postTime(id));
         postDoc[id] = documentId();
         yield [id, postDoc[id], `Post ${id}`, `The body of post ${id}. `.repeat(4), w.bool(false), 0, t, t, t];
@@ -241,11 +266,27 @@ export async function seed(db, o) {
       follows.push([follower, star]);
     }
   }
+  // The feed readers: fixed followees, regular ones at an even stride over the regular ids.
+  const regular = N - 3 - FIRST_REGULAR; // FIRST_REGULAR .. FEED_BIG - 1
+  const stride = (n, offset) => Array.from({ length: n }, (_, k) => FIRST_REGULAR + ((offset + Math.floor((k * regular) / n)) % regular));
+  const bigFixed = [HEAVY, ...STARS, LIGHT];
+  const bigFollows = Math.min(FEED_BIG_FOLLOWS, regular + bigFixed.length);
+  const feedFollows = [
+    ...[...bigFixed, ...stride(bigFollows - bigFixed.length, 0)].map((b) => [FEED_BIG, b]),
+    ...[LIGHT, ...stride(FEED_SMALL_FOLLOWS - 1, 1)].map((b) => [FEED_SMALL, b]),
+  ];
+  for (const [a, b] of feedFollows) {
+    const key = a * (N + 1) + b;
+    if (pairs.has(key)) throw new Error(`feed follow ${a} → ${b} twice`);
+    pairs.add(key);
+    follows.push([a, b]);
+  }
+  const target = o.follows + feedFollows.length;
   let guard = 0;
-  while (follows.length < o.follows && guard++ < o.follows * 20) {
+  while (follows.length < target && guard++ < o.follows * 20) {
     const a = 1 + int(N - 1);
     const b = 1 + int(N - 1);
-    if (a === b || (ACTORS.includes(a) && STARS.includes(b))) continue;
+    if (a === b || (ACTORS.includes(a) && STARS.includes(b)) || a === FEED_BIG || a === FEED_SMALL) continue;
     const key = a * (N + 1) + b;
     if (pairs.has(key)) continue;
     pairs.add(key);
@@ -284,10 +325,14 @@ export async function seed(db, o) {
     seconds: (Date.now() - started) / 1000,
     hash,
     hashMs,
-    counts: { users: N, posts: P, likes: likeTotal, viralLikes: o.viral, heavyPosts: o.heavy, follows: follows.length, starFollowers: perStar, comments: C },
+    counts: {
+      users: N, posts: P, likes: likeTotal, viralLikes: o.viral, heavyPosts: o.heavy, follows: follows.length, starFollowers: perStar, comments: C,
+      star2Followers: follows.reduce((n, [, b]) => n + (b === STARS[0] ? 1 : 0), 0),
+      feedBigFollows: bigFollows, feedSmallFollows: FEED_SMALL_FOLLOWS,
+    },
     viral: { id: VIRAL, documentId: postDoc[VIRAL] },
     unliked: { id: UNLIKED, documentId: postDoc[UNLIKED] },
-    users: { heavy: HEAVY, light: LIGHT, star: STARS[0], newcomer: NEWCOMER, actors: ACTORS },
+    users: { heavy: HEAVY, light: LIGHT, star: STARS[0], newcomer: NEWCOMER, actors: ACTORS, feedBig: FEED_BIG, feedSmall: FEED_SMALL },
     userDoc: (id) => userDoc[id],
   };
 }
