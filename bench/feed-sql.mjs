@@ -11,6 +11,8 @@
 
 const PG_TIME = `'YYYY-MM-DD"T"HH24:MI:SS.US'`;
 const hiddenIs0 = (alias) => `(CASE WHEN ${alias}.hidden THEN 1 ELSE 0 END) = 0`;
+// The list tables' own copy of the flag (0/1), as the app filters them (visibleListedPost).
+const listedShown = (alias) => `${alias}.hidden = 0`;
 
 /** `AND (t <= $a AND (t < $a OR id < $b))` for a (created_at, id) key after `position`, or ''. */
 function after(isPg, time, id, position, next) {
@@ -31,11 +33,11 @@ export function homeFeedSql(isPg, viewerId, fetch, position, pulled = []) {
   // $1 viewer, $2 fetch, $3/$4 the position.
   const home = after(isPg, 'h.created_at', 'h.post_id', position, 3);
   const byAuthor = after(isPg, 'ap.created_at', 'ap.post_id', position, 3);
-  const homeBranch = `SELECT h.post_id, h.created_at FROM social_home h JOIN posts p ON p.id = h.post_id
-     WHERE h.user_id = $1${home.sql} AND (${hiddenIs0('p')} OR h.author_id = $1)
+  const homeBranch = `SELECT h.post_id, h.created_at FROM social_home h
+     WHERE h.user_id = $1${home.sql} AND (${listedShown('h')} OR h.author_id = $1)
      ORDER BY h.created_at DESC, h.post_id DESC LIMIT $2`;
-  const authorBranch = (author) => `SELECT ap.post_id, ap.created_at FROM social_author_posts ap JOIN posts p ON p.id = ap.post_id
-     WHERE ap.user_id = ${author}${byAuthor.sql} AND (${hiddenIs0('p')} OR ap.user_id = $1)
+  const authorBranch = (author) => `SELECT ap.post_id, ap.created_at FROM social_author_posts ap
+     WHERE ap.user_id ${author}${byAuthor.sql} AND (${listedShown('ap')} OR ap.user_id = $1)
      ORDER BY ap.created_at DESC, ap.post_id DESC LIMIT $2`;
   const outer = (branches) => `SELECT u.post_id AS item_id, ${keys(isPg, 'u', 'post_id')} FROM (${branches}) u ORDER BY u.created_at DESC, u.post_id DESC LIMIT $2`;
   const params = [viewerId, fetch, ...home.params];
@@ -45,7 +47,7 @@ export function homeFeedSql(isPg, viewerId, fetch, position, pulled = []) {
         UNION
         (SELECT x.post_id, x.created_at
            FROM (SELECT $1::int AS author_id UNION SELECT author_id FROM social_pulled_follows WHERE follower_id = $1) a
-           CROSS JOIN LATERAL (${authorBranch('a.author_id')}) x)`),
+           CROSS JOIN LATERAL (${authorBranch('= a.author_id')}) x)`),
       params,
     };
   }
@@ -53,8 +55,8 @@ export function homeFeedSql(isPg, viewerId, fetch, position, pulled = []) {
   const authors = [viewerId, ...pulled.filter((id) => id !== viewerId)];
   const first = params.length + 1;
   const branches = authors.length <= 400
-    ? authors.map((_, i) => `SELECT * FROM (${authorBranch(`$${first + i}`)})`)
-    : [`SELECT * FROM (${authorBranch(`ap.user_id AND ap.user_id IN (${authors.map((_, i) => `$${first + i}`).join(',')})`)})`];
+    ? authors.map((_, i) => `SELECT * FROM (${authorBranch(`= $${first + i}`)})`)
+    : [`SELECT * FROM (${authorBranch(`IN (${authors.map((_, i) => `$${first + i}`).join(',')})`)})`];
   return { sql: outer([`SELECT * FROM (${homeBranch})`, ...branches].join(' UNION ')), params: [...params, ...authors] };
 }
 
@@ -75,8 +77,8 @@ export function publicSql(isPg, fetch, position) {
 export function authorPostsSql(isPg, authorId, fetch, position) {
   const c = after(isPg, 'ap.created_at', 'ap.post_id', position, 3);
   return {
-    sql: `SELECT ap.post_id AS item_id, ${keys(isPg, 'ap', 'post_id')} FROM social_author_posts ap JOIN posts p ON p.id = ap.post_id
-           WHERE ap.user_id = $1 AND (${hiddenIs0('p')})${c.sql} ORDER BY ap.created_at DESC, ap.post_id DESC LIMIT $2`,
+    sql: `SELECT ap.post_id AS item_id, ${keys(isPg, 'ap', 'post_id')} FROM social_author_posts ap
+           WHERE ap.user_id = $1 AND (${listedShown('ap')})${c.sql} ORDER BY ap.created_at DESC, ap.post_id DESC LIMIT $2`,
     params: [authorId, fetch, ...c.params],
   };
 }

@@ -23,3 +23,16 @@ export function visiblePost(strapi: Core.Strapi, post: string, viewerId?: number
     [viewerId]
   );
 }
+
+/**
+ * The same rule on an ordered list table that carries a copy of the post's hidden flag (0/1) and
+ * its author (social_author_posts, social_home; triggers keep both exact). Lists filter on these
+ * so that a page reads its index in order and stops after `limit + 1` rows: a join to posts before
+ * the LIMIT made PostgreSQL read and sort every post of an author of 20,000.
+ */
+export function visibleListedPost(strapi: Core.Strapi, list: string, authorColumn: string, viewerId?: number): Knex.Raw {
+  const knex: Knex = strapi.db.connection;
+  const shown = `${q(list)}.hidden = 0`;
+  if (viewerId === undefined) return knex.raw(`(${shown})`);
+  return knex.raw(`(${shown} OR ${q(list)}.${q(authorColumn)} = ?)`, [viewerId]);
+}

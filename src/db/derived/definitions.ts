@@ -8,6 +8,7 @@ import {
   homeDropTableNames,
   homeTableStatements,
   homeTriggerBodies,
+  HOME,
   type FeedThresholds,
 } from './home-timeline';
 
@@ -19,7 +20,7 @@ import {
  *
  * Bump DERIVED_VERSION whenever a definition changes: start-up then rebuilds and recounts.
  */
-export const DERIVED_VERSION = 2;
+export const DERIVED_VERSION = 3;
 
 export const DERIVED = {
   state: 'social_derived_state',
@@ -56,6 +57,24 @@ export function createTableStatements(dialect: Dialect): string[] {
     ...homeTableStatements(dialect),
   ];
 }
+
+/**
+ * PostgreSQL plans a read of "one user's rows, newest first, LIMIT n" from the average rows per
+ * user (~10 here); inside the feed's LATERAL, where the user is not known at planning time, that
+ * average made it fetch and sort all 20,000 posts of the heaviest author on every page. Telling
+ * it that a user has many rows (a low n_distinct, which ANALYZE keeps) makes the ordered index
+ * scan, which stops after n rows, the plan for every user. Run after the tables are (re)built.
+ */
+export const plannerHintStatements = (dialect: Dialect): string[] =>
+  dialect === 'postgres'
+    ? [
+        `ALTER TABLE ${q(DERIVED.authorPosts)} ALTER COLUMN user_id SET (n_distinct = 20)`,
+        `ALTER TABLE ${q(HOME.home)} ALTER COLUMN user_id SET (n_distinct = 20)`,
+      ]
+    : [];
+
+/** Tables whose statistics a rebuild refreshes (a bulk load leaves the planner guessing otherwise). */
+export const analyzedTables = (): string[] => [DERIVED.postStats, DERIVED.userStats, DERIVED.authorPosts, DERIVED.postComments, HOME.home, HOME.pulledFollows];
 
 /**
  * Indexes on Strapi's own tables that the cursor lists walk (src/db/repositories/lists.ts):
@@ -177,6 +196,7 @@ export function triggerSpecs(t: Tables, thresholds: FeedThresholds): TriggerSpec
         `UPDATE ${q(us)} SET hidden_posts = hidden_posts + (CASE WHEN ${flag('NEW.hidden')} = 1 THEN 1 ELSE -1 END)
          WHERE user_id IN (SELECT user_id FROM ${q(ap)} WHERE post_id = NEW.id AND hidden <> ${flag('NEW.hidden')})`,
         `UPDATE ${q(ap)} SET hidden = ${flag('NEW.hidden')} WHERE post_id = NEW.id`,
+        ...home.postHiddenChanged,
       ],
     },
     {

@@ -7,6 +7,8 @@ import {
   DERIVED,
   DERIVED_VERSION,
   TRIGGER_PREFIX,
+  analyzedTables,
+  plannerHintStatements,
   backfillStatements,
   createTableStatements,
   dropTableNames,
@@ -73,10 +75,13 @@ export async function ensureDerivedTables(strapi: Core.Strapi): Promise<{ rebuil
     for (const trigger of await existingTriggers(trx, dialect, TRIGGER_PREFIX)) await dropTrigger(trx, dialect, trigger);
     for (const name of dropTableNames()) await run(`DROP TABLE IF EXISTS ${q(name)}`);
     for (const sql of createTableStatements(dialect)) await run(sql);
+    for (const sql of plannerHintStatements(dialect)) await run(sql);
     for (const sql of backfillStatements(t, thresholds)) await run(sql);
     for (const spec of specs) for (const sql of triggerStatements(dialect, spec)) await run(sql);
     await trx(DERIVED.state).insert({ id: 1, version: DERIVED_VERSION, pull_followers: thresholds.pullFollowers, pull_posts: thresholds.pullPosts });
   });
+  // Statistics of the new rows, after the commit (an ANALYZE inside would hold the source locks longer).
+  for (const table of analyzedTables()) await knex.raw(`ANALYZE ${q(table)}`);
 
   const ms = Date.now() - started;
   strapi.log.info(`Counters and ordered indexes rebuilt and recounted in ${ms} ms.`);

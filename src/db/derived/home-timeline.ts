@@ -1,4 +1,4 @@
-import { q, type Dialect } from '../dialect';
+import { flagSql, q, type Dialect } from '../dialect';
 import type { Tables } from '../tables';
 
 /**
@@ -15,8 +15,9 @@ import type { Tables } from '../tables';
  *   who follow pulled authors are listed in `social_pulled_follows`, so a read finds them without
  *   scanning all its follows. Pulled is for good: an author who loses followers stays pulled, so
  *   no post is ever missing from either side (earlier pushed rows stay and the read de-duplicates).
- * - Hidden posts stay in the tables; reads filter them (src/db/visibility.ts), so a moderator's
- *   hide or unhide is honoured at the next request. Deleted posts and users take their rows with them.
+ * - Hidden posts stay in the tables with a copy of the flag, kept by the trigger that keeps
+ *   social_author_posts'; reads filter on it (src/db/visibility.ts, visibleListedPost), so a
+ *   moderator's hide or unhide is honoured at the next request. Deleted posts and users take their rows with them.
  *
  * Writes cost at most `pullFollowers` rows per post and `pullPosts` rows per follow; a read costs
  * one index range scan plus one per pulled author the reader follows (the caller included).
@@ -43,7 +44,8 @@ export function homeTableStatements(dialect: Dialect): string[] {
   const time = dialect === 'postgres' ? 'timestamp(6)' : 'datetime';
   const { home, pulledFollows } = HOME;
   return [
-    `CREATE TABLE ${q(home)} (user_id integer NOT NULL, post_id integer NOT NULL, author_id integer NOT NULL, created_at ${time})`,
+    `CREATE TABLE ${q(home)} (user_id integer NOT NULL, post_id integer NOT NULL, author_id integer NOT NULL, created_at ${time},
+       hidden integer NOT NULL DEFAULT 0)`,
     `CREATE UNIQUE INDEX social_home_pair ON ${q(home)} (post_id, user_id)`,
     `CREATE INDEX social_home_newest ON ${q(home)} (user_id, created_at DESC, post_id DESC)`,
     `CREATE INDEX social_home_author ON ${q(home)} (user_id, author_id)`,
@@ -63,8 +65,8 @@ export function homeBackfillStatements({ us, ap, F }: Names, { pullFollowers, pu
     `UPDATE ${q(us)} SET pulled = CASE WHEN followers >= ${pullFollowers} OR posts >= ${pullPosts} THEN 1 ELSE 0 END`,
     `INSERT INTO ${q(HOME.pulledFollows)} (follower_id, author_id)
        SELECT f.${q(F.owner)}, f.${q(F.target)} FROM ${q(F.table)} f JOIN ${q(us)} s ON s.user_id = f.${q(F.target)} WHERE s.pulled = 1`,
-    `INSERT INTO ${q(HOME.home)} (user_id, post_id, author_id, created_at)
-       SELECT f.${q(F.owner)}, a.post_id, a.user_id, a.created_at
+    `INSERT INTO ${q(HOME.home)} (user_id, post_id, author_id, created_at, hidden)
+       SELECT f.${q(F.owner)}, a.post_id, a.user_id, a.created_at, a.hidden
          FROM ${q(F.table)} f JOIN ${q(us)} s ON s.user_id = f.${q(F.target)} JOIN ${q(ap)} a ON a.user_id = f.${q(F.target)}
         WHERE s.pulled = 0`,
   ];
@@ -82,8 +84,8 @@ export function homeTriggerBodies({ us, ap, F, A }: Names, posts: string) {
       `INSERT INTO ${q(pulledFollows)} (follower_id, author_id)
          SELECT NEW.${q(F.owner)}, NEW.${q(F.target)} WHERE ${isPulled(us, `NEW.${q(F.target)}`)}
          ON CONFLICT (follower_id, author_id) DO NOTHING`,
-      `INSERT INTO ${q(home)} (user_id, post_id, author_id, created_at)
-         SELECT NEW.${q(F.owner)}, a.post_id, a.user_id, a.created_at FROM ${q(ap)} a
+      `INSERT INTO ${q(home)} (user_id, post_id, author_id, created_at, hidden)
+         SELECT NEW.${q(F.owner)}, a.post_id, a.user_id, a.created_at, a.hidden FROM ${q(ap)} a
           WHERE a.user_id = NEW.${q(F.target)} AND NOT ${isPulled(us, `NEW.${q(F.target)}`)}
          ON CONFLICT (post_id, user_id) DO NOTHING`,
     ],
@@ -92,14 +94,15 @@ export function homeTriggerBodies({ us, ap, F, A }: Names, posts: string) {
       `DELETE FROM ${q(home)} WHERE user_id = OLD.${q(F.owner)} AND author_id = OLD.${q(F.target)}`,
     ],
     postAdded: [
-      `INSERT INTO ${q(home)} (user_id, post_id, author_id, created_at)
-         SELECT f.${q(F.owner)}, p.id, NEW.${q(A.target)}, p.created_at
+      `INSERT INTO ${q(home)} (user_id, post_id, author_id, created_at, hidden)
+         SELECT f.${q(F.owner)}, p.id, NEW.${q(A.target)}, p.created_at, ${flagSql('p.hidden')}
            FROM ${q(F.table)} f JOIN ${q(posts)} p ON p.id = NEW.${q(A.owner)}
           WHERE f.${q(F.target)} = NEW.${q(A.target)} AND NOT ${isPulled(us, `NEW.${q(A.target)}`)}
          ON CONFLICT (post_id, user_id) DO NOTHING`,
     ],
     postRemoved: [`DELETE FROM ${q(home)} WHERE post_id = OLD.${q(A.owner)}`],
     postCreatedAtChanged: [`UPDATE ${q(home)} SET created_at = NEW.created_at WHERE post_id = NEW.id`],
+    postHiddenChanged: [`UPDATE ${q(home)} SET hidden = ${flagSql('NEW.hidden')} WHERE post_id = NEW.id`],
     userRemoved: [
       `DELETE FROM ${q(home)} WHERE user_id = OLD.id`,
       `DELETE FROM ${q(pulledFollows)} WHERE follower_id = OLD.id`,
@@ -122,3 +125,4 @@ export function becomePulledBody({ us, F }: Names): string[] {
 
 export const becomePulledWhen = ({ pullFollowers, pullPosts }: FeedThresholds): string =>
   `NEW.pulled = 0 AND (NEW.followers >= ${pullFollowers} OR NEW.posts >= ${pullPosts})`;
+

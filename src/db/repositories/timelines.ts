@@ -6,7 +6,7 @@ import { dialectOf, q } from '../dialect';
 import { idPageOf, keyCondition, keyOrder, keySelect, readIdPage, type IdPage, type Keyset, type PageRequestLike } from '../keyset';
 import { prepared } from '../prepared';
 import { tables } from '../tables';
-import { visiblePost } from '../visibility';
+import { visibleListedPost, visiblePost } from '../visibility';
 
 /** Lists of posts, newest first (ties by highest id): their keys are (created_at, post id). */
 const newestFirst = (alias: string, id: string): Keyset => ({
@@ -37,11 +37,9 @@ export function timelineRepository(strapi: Core.Strapi) {
   return {
     /** `authorId`'s posts (social_author_posts, ordered by author and time). */
     async authorPosts(authorId: number, viewerId: number | undefined, request: PageRequestLike): Promise<IdPage> {
-      const t = tables(strapi);
       const query = knex()(`${DERIVED.authorPosts} as ap`)
-        .join(`${t.posts} as p`, 'p.id', 'ap.post_id')
         .where('ap.user_id', authorId)
-        .where(visiblePost(strapi, 'p', viewerId, 'ap.user_id'));
+        .where(visibleListedPost(strapi, 'ap', 'user_id', viewerId));
       return readIdPage(knex(), dialect(), query, newestFirst('ap', 'post_id'), 'ap.post_id', request, (built) => prepared(strapi, built));
     },
 
@@ -58,7 +56,6 @@ export function timelineRepository(strapi: Core.Strapi) {
      * from its index, so a page costs one range scan per branch, whoever the reader follows.
      */
     async homeFeed(viewerId: number, request: PageRequestLike): Promise<IdPage> {
-      const t = tables(strapi);
       const d = dialect();
       const fetch = request.limit + 1;
       const home = newestFirst('h', 'post_id');
@@ -67,19 +64,20 @@ export function timelineRepository(strapi: Core.Strapi) {
       const where = (keyset: Keyset, position: Position | null) => keyCondition(d, keyset, position);
 
       const homeCondition = where(home, request.position);
-      const homeVisible = raw(visiblePost(strapi, 'p', viewerId, 'h.author_id'));
+      // No join before the LIMIT: each branch reads its index in order and stops (visibleListedPost).
+      const homeVisible = raw(visibleListedPost(strapi, 'h', 'author_id', viewerId));
       const homeBranch = {
-        sql: `SELECT h.post_id, h.created_at FROM ${q(HOME.home)} h JOIN ${q(t.posts)} p ON p.id = h.post_id
+        sql: `SELECT h.post_id, h.created_at FROM ${q(HOME.home)} h
                WHERE h.user_id = ? ${homeCondition ? `AND ${homeCondition.sql}` : ''} AND ${homeVisible.sql}
                ORDER BY ${keyOrder(home, request.position)} LIMIT ?`,
         bindings: [viewerId, ...(homeCondition?.bindings ?? []), ...homeVisible.bindings, fetch],
       };
 
       const authorCondition = where(byAuthor, request.position);
-      const authorVisible = raw(visiblePost(strapi, 'p', viewerId, 'ap.user_id'));
+      const authorVisible = raw(visibleListedPost(strapi, 'ap', 'user_id', viewerId));
       /** The newest posts of the authors `authorsSql` picks (`= a.author_id`, `= ?`, `IN (…)`). */
       const authorPosts = (authorsSql: string) =>
-        `SELECT ap.post_id, ap.created_at FROM ${q(DERIVED.authorPosts)} ap JOIN ${q(t.posts)} p ON p.id = ap.post_id
+        `SELECT ap.post_id, ap.created_at FROM ${q(DERIVED.authorPosts)} ap
           WHERE ap.user_id ${authorsSql} ${authorCondition ? `AND ${authorCondition.sql}` : ''} AND ${authorVisible.sql}
           ORDER BY ${keyOrder(byAuthor, request.position)} LIMIT ?`;
       const authorBindings = [...(authorCondition?.bindings ?? []), ...authorVisible.bindings, fetch];
