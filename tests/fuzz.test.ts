@@ -69,9 +69,15 @@ const id = fc.oneof(
 const queryKey = fc.constantFrom(
   'filters[password][$eq]', 'filters[author][password][$startsWith]', 'filters[$or][0][resetPasswordToken][$null]',
   'sort', 'sort[0]', 'fields[0]', 'populate', 'populate[author][populate]', 'pagination[page]', 'pagination[pageSize]',
-  'pagination[start]', 'pagination[limit]', 'pagination', 'token', 'access_token', '_q', 'locale', 'status'
+  'pagination[start]', 'pagination[limit]', 'pagination', 'token', 'access_token', '_q', 'locale', 'status',
+  // The cursor lists' own parameters (issue 12).
+  'limit', 'limit[]', 'cursor', 'cursor[a]'
 );
-const query = fc.array(fc.tuple(queryKey, fc.oneof(fc.string({ maxLength: 30 }), fc.constantFrom('password', '*', '-1', '1000000', 'author.password', 'true'))), { maxLength: 4 })
+/** Cursor-shaped values: two base64url parts, some of them valid JSON, none signed by the server. */
+const cursorLike = fc
+  .tuple(fc.oneof(json.map((v) => JSON.stringify(v)), fc.string({ maxLength: 60 })), fc.string({ maxLength: 30 }))
+  .map(([payload, signature]) => `${Buffer.from(payload).toString('base64url')}.${Buffer.from(signature).toString('base64url')}`);
+const query = fc.array(fc.tuple(queryKey, fc.oneof(fc.string({ maxLength: 30 }), cursorLike, fc.constantFrom('password', '*', '-1', '0', '41', '1e1', '1000000', 'author.password', 'true'))), { maxLength: 4 })
   .map((pairs) => pairs.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&'));
 
 const rawBody = fc.oneof(

@@ -57,6 +57,7 @@ describe('POST /posts/comment/{id}', () => {
       documentId: expect.any(String),
       content: 'Nice!',
       createdAt: expect.any(String),
+      editedAt: null,
       author: { id: b.id, documentId: b.documentId, username: b.username, name: 'Eve' },
     });
     const got = await http.get(`/posts/${post.id}`);

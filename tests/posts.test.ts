@@ -25,7 +25,9 @@ describe('POST /posts', () => {
       description: 'First post',
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
+      editedAt: null,
       author: { id: a.id, documentId: a.documentId, username: a.username, name: 'Dora' },
+      media: [],
       hidden: false,
       likes: 0,
       likedByMe: false,
@@ -104,6 +106,7 @@ describe('GET /posts/{id}', () => {
       documentId: expect.any(String),
       content: 'c0',
       createdAt: expect.any(String),
+      editedAt: null,
       author: { id: b.id, documentId: b.documentId, username: b.username, name: 'Commenter' },
     });
   });

@@ -28,6 +28,12 @@ describe('headers', () => {
     expect(res.headers['access-control-allow-credentials']).toBeUndefined();
     expect(String(res.headers['access-control-allow-headers']).toLowerCase()).toContain('x-access-token');
   });
+
+  it('lets a browser app on another origin read the cursor lists’ Link header', async () => {
+    const res = await http.raw().get('/api/posts/public?limit=1').set('Origin', 'https://app.example.com');
+    expect(res.status).toBe(200);
+    expect(String(res.headers['access-control-expose-headers']).toLowerCase()).toContain('link');
+  });
 });
 
 describe('the plugin’s user listing', () => {

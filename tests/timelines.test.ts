@@ -28,8 +28,17 @@ const post = async (author: TestUser, title = 'a post') => {
   return res.body.data as Item & { createdAt: string };
 };
 
-/** Every page of a list, following `next`; `between` runs after each page. */
-async function walk(path: string, token?: string, limit = 3, between?: (page: number) => Promise<void>): Promise<Item[]> {
+/**
+ * Every page of a list, following `next`; `between` runs after each page. `until` ends the walk
+ * early, for the public timeline, which holds every other spec's posts too.
+ */
+async function walk(
+  path: string,
+  token?: string,
+  limit = 3,
+  between?: (page: number) => Promise<void>,
+  until?: (items: Item[]) => boolean
+): Promise<Item[]> {
   const items: Item[] = [];
   let cursor: string | null = null;
   for (let page = 0; page < 500; page++) {
@@ -38,6 +47,7 @@ async function walk(path: string, token?: string, limit = 3, between?: (page: nu
     expect([url, res.status]).toEqual([url, 200]);
     items.push(...res.body.data);
     if (between) await between(page);
+    if (until?.(items)) return items;
     cursor = res.body.meta.next;
     if (cursor === null) return items;
   }
@@ -173,9 +183,9 @@ describe('cursor paging', () => {
       for (let i = 0; writing && i < 30; i++) added.push((await post(author, `late ${w}.${i}`)).id);
     });
     for (const [path, token] of [[`/users/${author.id}/posts`, undefined], ['/posts/feed', reader.jwt], ['/posts/public', undefined]] as const) {
-      const seen = (await walk(path, token, 2)).map((p) => p.id);
-      expect(new Set(seen).size).toBe(seen.length);
       const kept = new Set(original);
+      const seen = (await walk(path, token, 2, undefined, (items) => original.every((id) => items.some((p) => p.id === id)))).map((p) => p.id);
+      expect(new Set(seen).size).toBe(seen.length);
       expect([path, seen.filter((id) => kept.has(id))]).toEqual([path, [...original].reverse()]);
     }
     writing = false;
@@ -230,6 +240,22 @@ describe('cursor paging', () => {
     }
     expect((await http.get('/posts/public?limit=1&limit=2')).status).toBe(400);
     expect((await http.get('/posts/public?cursor[a]=1')).status).toBe(400);
+  });
+
+  it('breaks ties of createdAt by id, highest first, across page boundaries', async () => {
+    const [author] = await users(1);
+    const ids: number[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await post(author, `tied ${i}`)).id);
+    await strapi.db.query('api::post.post').updateMany({ where: { id: { $in: ids } }, data: { createdAt: new Date('2099-02-02T02:02:02.002Z') } });
+    const expected = [...ids].reverse();
+    const mine = new Set(ids);
+    const allSeen = (items: Item[]) => ids.every((id) => items.some((p) => p.id === id));
+    for (const [path, token] of [[`/users/${author.id}/posts`, undefined], ['/posts/feed', author.jwt], ['/posts/public', undefined]] as const) {
+      const seen = (await walk(path, token, 2, undefined, allSeen)).map((p) => p.id).filter((id) => mine.has(id));
+      expect([path, seen]).toEqual([path, expected]);
+    }
+    // Posts from 2099 would head the public timeline for every later test.
+    for (const id of ids) expect((await http.delete(`/posts/${id}`, author.jwt)).status).toBe(200);
   });
 
   it('pages a user’s posts: hidden ones only for their author, prev for pull-to-refresh', async () => {

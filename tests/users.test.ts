@@ -21,6 +21,9 @@ describe('GET /users/users', () => {
       username: a.username,
       name: 'Bob',
       email: a.email,
+      bio: '',
+      avatar: null,
+      createdAt: expect.any(String),
       followers: 1,
       following: 0,
       posts: 1,
@@ -46,10 +49,16 @@ describe('GET /users/{email}', () => {
         documentId: b.documentId,
         username: b.username,
         name: 'Carol',
+        bio: '',
+        avatar: null,
+        createdAt: expect.any(String),
         followers: 0,
         following: 0,
         posts: 0,
         followedByMe: false,
+        followsMe: false,
+        blockedByMe: false,
+        mutedByMe: false,
       });
     }
   });

@@ -77,9 +77,10 @@ export function timelineRepository(strapi: Core.Strapi) {
 
       const authorCondition = where(byAuthor, request.position);
       const authorVisible = raw(visiblePost(strapi, 'p', viewerId, 'ap.user_id'));
-      const authorPosts = (authorSql: string) =>
+      /** The newest posts of the authors `authorsSql` picks (`= a.author_id`, `= ?`, `IN (…)`). */
+      const authorPosts = (authorsSql: string) =>
         `SELECT ap.post_id, ap.created_at FROM ${q(DERIVED.authorPosts)} ap JOIN ${q(t.posts)} p ON p.id = ap.post_id
-          WHERE ap.user_id = ${authorSql} ${authorCondition ? `AND ${authorCondition.sql}` : ''} AND ${authorVisible.sql}
+          WHERE ap.user_id ${authorsSql} ${authorCondition ? `AND ${authorCondition.sql}` : ''} AND ${authorVisible.sql}
           ORDER BY ${keyOrder(byAuthor, request.position)} LIMIT ?`;
       const authorBindings = [...(authorCondition?.bindings ?? []), ...authorVisible.bindings, fetch];
       const outer = (branches: string) =>
@@ -92,7 +93,7 @@ export function timelineRepository(strapi: Core.Strapi) {
            UNION
            (SELECT x.post_id, x.created_at
               FROM (SELECT ?::int AS author_id UNION SELECT author_id FROM ${q(HOME.pulledFollows)} WHERE follower_id = ?) a
-              CROSS JOIN LATERAL (${authorPosts('a.author_id')}) x)`
+              CROSS JOIN LATERAL (${authorPosts('= a.author_id')}) x)`
         );
         const result = (await prepared(strapi, knex().raw(sql, [...homeBranch.bindings, viewerId, viewerId, ...authorBindings, fetch]))) as {
           rows: Array<Record<string, unknown>>;
@@ -106,12 +107,12 @@ export function timelineRepository(strapi: Core.Strapi) {
       const bindings: unknown[] = [...homeBranch.bindings];
       if (authors.length <= SQLITE_MAX_BRANCHES) {
         for (const author of authors) {
-          branches.push(`SELECT * FROM (${authorPosts('?')})`);
+          branches.push(`SELECT * FROM (${authorPosts('= ?')})`);
           bindings.push(author, ...authorBindings);
         }
       } else {
         // Beyond SQLite's compound limit: one IN read (sorts those authors' matching posts).
-        branches.push(`SELECT * FROM (${authorPosts(`ap.user_id AND ap.user_id IN (${authors.map(() => '?').join(',')})`)})`);
+        branches.push(`SELECT * FROM (${authorPosts(`IN (${authors.map(() => '?').join(',')})`)})`);
         bindings.push(...authors, ...authorBindings);
       }
       const rows = (await knex().raw(outer(branches.join(' UNION ')), [...bindings, fetch])) as Array<Record<string, unknown>>;
