@@ -6,7 +6,9 @@
 //   and the limiter's share largest;
 // - POST /api/posts/like/:id, a like the user already has: a real write path.
 // The budgets are made too large to run out, so every request does the limiter's work.
-//   node bench/rate-limit-probe.mjs [--db sqlite|postgres] [--duration S] [--connections N]
+// With --rounds 2 the modes run in order, then in reverse (A B C C B A), and each figure is the
+// mean of its runs, so a machine getting busier or quieter does not favour one mode.
+//   node bench/rate-limit-probe.mjs [--db sqlite|postgres] [--duration S] [--connections N] [--rounds R]
 // Needs `npm run build` (dist/) and, for the Redis row, `redis-server` on the PATH.
 import { spawn, spawnSync } from 'node:child_process';
 import net from 'node:net';
@@ -23,6 +25,7 @@ const opt = (name, fallback) => {
 const kind = opt('db', 'sqlite');
 const duration = Number(opt('duration', 5));
 const connections = Number(opt('connections', 16));
+const rounds = Number(opt('rounds', 1));
 const HUGE = '1000000000';
 
 const freePort = () =>
@@ -68,9 +71,10 @@ const modes = [
 const results = [];
 let strapi;
 try {
-  for (const [label, env] of modes) {
+  const order = Array.from({ length: rounds }, (_, r) => (r % 2 === 0 ? modes : [...modes].reverse())).flat();
+  for (const [label, env] of order) {
     strapi = await startStrapi(db, secrets, { env: { ...env, RATE_LIMIT_REGISTER_MAX: HUGE, RATE_LIMIT_SOCIAL_MAX: HUGE, RATE_LIMIT_POSTS_MAX: HUGE } });
-    const username = `probe${Date.now()}`;
+    const username = `probe${Date.now()}${results.length}`;
     const reg = await json(`${strapi.url}/api/auth/local/register`, {
       method: 'POST',
       body: JSON.stringify({ username, email: `${username}@example.com`, password: 'Str0ng-Passw0rd!' }),
@@ -96,8 +100,14 @@ try {
     strapi = undefined;
   }
   // The server is CPU-bound at these loads: 1/throughput is its time per request.
-  for (const r of results.filter((x) => x.label !== modes[0][0])) {
-    const base = results.find((x) => x.label === modes[0][0] && x.route === r.route);
+  const mean = (label, route) => {
+    const runs = results.filter((x) => x.label === label && x.route === route);
+    return { label, route, rps: runs.reduce((sum, x) => sum + x.rps, 0) / runs.length };
+  };
+  const routes = [...new Set(results.map((x) => x.route))];
+  if (rounds > 1) for (const [label] of modes) for (const route of routes) console.log(`mean ${route}, ${label}: ${Math.round(mean(label, route).rps)} req/s`);
+  for (const r of modes.slice(1).flatMap(([label]) => routes.map((route) => mean(label, route)))) {
+    const base = mean(modes[0][0], r.route);
     const cost = ((base.rps - r.rps) / base.rps) * 100;
     const perRequestUs = (1 / r.rps - 1 / base.rps) * 1e6;
     console.log(`${r.route}, ${r.label}: ${cost.toFixed(1)}% fewer req/s than limits off (${Math.round(perRequestUs)} µs of server time per request)`);

@@ -47,6 +47,8 @@ class RateLimits {
   private readonly limiters = new Map<string, RateLimiterAbstract>();
   private readonly redis: Redis | undefined;
   private down = false;
+  /** Until the first connection is up, a request that finds Redis not ready yet is no outage. */
+  private everReady = false;
 
   constructor(
     private readonly strapi: Core.Strapi,
@@ -63,7 +65,10 @@ class RateLimits {
       retryStrategy: (times) => Math.min(times * 100, 2_000),
     });
     this.redis.on('error', (error: Error) => this.outage(error));
-    this.redis.on('ready', () => this.recovered());
+    this.redis.on('ready', () => {
+      this.everReady = true;
+      this.recovered();
+    });
   }
 
   private outage(error: unknown): void {
@@ -111,7 +116,9 @@ class RateLimits {
         if (this.down) this.recovered();
         return verdict(error, false);
       }
-      this.outage(error);
+      // Still connecting at start-up: served unlimited, but no warning (a refused connection
+      // emits 'error', which does warn).
+      if (this.everReady || this.redis?.status === 'end') this.outage(error);
       return null;
     }
   }
