@@ -25,8 +25,9 @@ const config = ({ env }: Core.Config.Shared.ConfigParams): Core.Config.Middlewar
       origin: env.array('CORS_ORIGIN', ['*']),
       credentials: false,
       headers: ['Content-Type', 'Authorization', 'X-Access-Token', 'Origin', 'Accept'],
-      // A browser app on another origin may read these answer headers: the cursor lists' Link.
-      expose: ['Link'],
+      // A browser app on another origin may read these answer headers: the cursor lists' Link,
+      // and the rate limits' (src/rate-limit).
+      expose: ['Link', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'Retry-After'],
     },
   },
   // No strapi::poweredBy: an X-Powered-By header tells an attacker what to try, and a client nothing.

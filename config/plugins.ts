@@ -39,6 +39,8 @@ const config = ({ env }: Core.Config.Shared.ConfigParams): Core.Config.Plugin =>
       jwtManagement: 'legacy-support',
       jwt: { expiresIn: env('JWT_EXPIRES_IN', '7d') },
       register: { allowedFields: ['name'] },
+      // The plugin's own limiter is replaced by the app's (src/rate-limit, config/rate-limits.ts),
+      // which reads its settings from there; these stay in step in case it ever runs.
       ratelimit: {
         enabled: env.bool('RATE_LIMIT_ENABLED', true),
         interval: env.int('RATE_LIMIT_INTERVAL_MS', 60_000),

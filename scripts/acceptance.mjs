@@ -3,8 +3,13 @@
 // throw-away database, runs the shared HTTP test suite (../shared/acceptance/) against it, then
 // stops the server, removes the database and exits with the test run's exit code.
 //
-//   node scripts/acceptance.mjs [--no-build] [-- <options for node --test>]
+//   node scripts/acceptance.mjs [--no-build] [--rate-limits] [-- <options for node --test>]
 //   DATABASE_CLIENT=postgres node scripts/acceptance.mjs
+//
+// --rate-limits: the server runs with RATE_LIMIT_ENABLED=true at the default budgets (counted in
+// its memory: REDIS_URL is cleared), and the suite defaults to ../shared/acceptance-2/rate-limits.test.mjs
+// alone, which needs a fresh server to itself (register allows 5 an hour per IP). Without it,
+// limits are off: the main suite registers far more users than that from one IP.
 //
 // Environment: SKIP_BUILD=1 (same as --no-build), ACCEPTANCE_DIR (the suite's folders or files,
 // separated by commas; by default ../shared/acceptance and the Part 2 files in PART_2_DONE),
@@ -41,17 +46,19 @@ function parseArgs(argv) {
   const own = separator === -1 ? argv : argv.slice(0, separator);
   const testArgs = separator === -1 ? [] : argv.slice(separator + 1);
   let build = process.env.SKIP_BUILD !== '1';
+  let rateLimits = false;
   for (const arg of own) {
     if (arg === '--no-build') build = false;
+    else if (arg === '--rate-limits') rateLimits = true;
     else if (arg === '--help' || arg === '-h') {
-      console.log('usage: node scripts/acceptance.mjs [--no-build] [-- <options for node --test>]');
+      console.log('usage: node scripts/acceptance.mjs [--no-build] [--rate-limits] [-- <options for node --test>]');
       process.exit(0);
     } else {
       console.error(`[acceptance] unknown option ${arg}; options for node --test go after "--"`);
       process.exit(2);
     }
   }
-  return { build, testArgs };
+  return { build, rateLimits, testArgs };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -172,11 +179,14 @@ async function cleanUp({ keepLog }) {
 cleanUpOnSignals(cleanUp, log);
 
 async function main() {
-  const { build, testArgs } = parseArgs(process.argv.slice(2));
+  const { build, rateLimits, testArgs } = parseArgs(process.argv.slice(2));
   const shared = path.resolve(root, '..', 'shared');
+  const defaultSuites = rateLimits
+    ? [path.join(shared, 'acceptance-2', 'rate-limits.test.mjs')]
+    : [path.join(shared, 'acceptance'), ...PART_2_DONE.map((file) => path.join(shared, 'acceptance-2', file))];
   const suites = process.env.ACCEPTANCE_DIR
     ? process.env.ACCEPTANCE_DIR.split(',').map((entry) => path.resolve(entry.trim()))
-    : [path.join(shared, 'acceptance'), ...PART_2_DONE.map((file) => path.join(shared, 'acceptance-2', file))];
+    : defaultSuites;
   const files = suites.flatMap(testFiles);
   const dbClient = process.env.DATABASE_CLIENT || 'sqlite';
 
@@ -186,11 +196,15 @@ async function main() {
     ...process.env,
     NODE_ENV: 'production',
     ...randomSecrets(),
-    // The suite registers about 60 users from one IP.
-    RATE_LIMIT_ENABLED: 'false',
+    // The suite registers about 60 users from one IP; --rate-limits: on, at the defaults, in memory.
+    RATE_LIMIT_ENABLED: rateLimits ? 'true' : 'false',
+    REDIS_URL: '',
     STRAPI_TELEMETRY_DISABLED: 'true',
     BROWSER: 'false',
   };
+
+  // The default budgets: a budget set in this shell must not change what the suite expects.
+  if (rateLimits) for (const name of Object.keys(baseEnv)) if (/^RATE_LIMIT_.+_(MAX|INTERVAL_MS)$|^RATE_LIMIT_(MAX|INTERVAL_MS)$/.test(name)) delete baseEnv[name];
 
   if (build) {
     log('building the app (npx strapi build)');
@@ -224,7 +238,8 @@ async function main() {
 
   const code = await run(process.execPath, ['--test', ...testArgs, ...files], {
     cwd: root,
-    env: { ...process.env, BASE_URL: baseUrl },
+    // The rate-limit file runs its tests only when told the server's limits are on.
+    env: { ...process.env, BASE_URL: baseUrl, RATE_LIMIT_ENABLED: rateLimits ? 'true' : 'false' },
   });
   if (code !== 0) {
     log(`the test run failed (exit code ${code})`);

@@ -12,6 +12,7 @@ import { logUnhandledRejections } from './server/unhandled-rejections';
 import { acquireStartupLock, type Release } from './server/startup-lock';
 import { assertProductionSecrets } from './server/secrets';
 import { useJwtKeyObject } from './auth/jwt-key';
+import { closeRateLimits, startRateLimits } from './rate-limit/limits';
 
 let releaseStartupLock: Release | undefined;
 
@@ -41,5 +42,11 @@ export default {
     subscribeReportLifecycles(strapi);
     logUnhandledRejections(strapi);
     installGracefulShutdown(strapi, Number(process.env.SHUTDOWN_TIMEOUT_MS ?? 25_000));
+    // With REDIS_URL: connect now, so an unreachable Redis is logged at start-up.
+    startRateLimits(strapi);
+  },
+
+  async destroy({ strapi }: { strapi: Core.Strapi }) {
+    await closeRateLimits(strapi);
   },
 };

@@ -12,7 +12,9 @@ useStrapi((s, h) => {
   strapi = s;
   http = h;
   // The suite runs with RATE_LIMIT_ENABLED=false; this file turns it on with a small budget.
-  strapi.config.set('plugin::users-permissions.ratelimit', { enabled: true, interval: 60_000, max: MAX });
+  strapi.config.set('rate-limits.enabled', true);
+  strapi.config.set('rate-limits.budgets.login', { max: MAX, intervalMs: 60_000 });
+  strapi.config.set('rate-limits.budgets.auth', { max: MAX, intervalMs: 60_000 });
 });
 
 const login = (email: string, password = 'wrong-password') => http.post('/users/login').send({ email, password });

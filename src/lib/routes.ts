@@ -1,4 +1,5 @@
 import type { Core } from '@strapi/strapi';
+import type { RouteBudget } from '../rate-limit/limits';
 
 /** A users-permissions role, by its `type`, that a route's action is granted to on a fresh database. */
 export type DefaultRole = 'public' | 'authenticated';
@@ -15,6 +16,11 @@ export type SuccessStatus = 200 | 201;
  *   Public may use as callable without a token.
  * - `successStatuses`: the statuses of a success, when not only 200 (the description writes the
  *   `response` schema under each).
+ * - `rateLimit`: the budget each call spends (config/rate-limits.ts: `posts`, `comments`, `media`,
+ *   `social`, `reports`, `register`), per user with a token and per IP without. One line gives a
+ *   route its budget; withUsersPermissionsOnly turns it into the `global::rate-limit` route
+ *   middleware, which sets the X-RateLimit-* headers and answers 429, and the description
+ *   (src/openapi) lists the 429.
  * They live beside the route rather than in `config`, whose type (Core.RouteConfig) Strapi owns
  * and whose schema its route validator fixes (auth, policies, middlewares); withUsersPermissionsOnly
  * strips them, so Strapi never sees a key it does not know.
@@ -24,7 +30,14 @@ export type ContractRoute = Core.RouteInput & {
   handler: `api::${string}.${string}.${string}`;
   defaultRoles: readonly DefaultRole[];
   successStatuses?: readonly SuccessStatus[];
+  rateLimit?: RouteBudget;
 };
+
+/**
+ * `global::rate-limit` with its budget. Strapi resolves `{ name, config }` in a route's middlewares
+ * (core's resolveMiddlewares), but its RouteConfig type lists only names and functions.
+ */
+const rateLimitMiddleware = (budget: RouteBudget) => ({ name: 'global::rate-limit', config: { budget } }) as unknown as string;
 
 /**
  * The routes as Strapi takes them, with users-permissions as their one content-api strategy:
@@ -35,7 +48,11 @@ export type ContractRoute = Core.RouteInput & {
  * every route the first route's scope.
  */
 export const withUsersPermissionsOnly = (routes: readonly ContractRoute[]): Core.RouteInput[] =>
-  routes.map(({ defaultRoles: _roles, successStatuses: _statuses, ...route }) => ({
+  routes.map(({ defaultRoles: _roles, successStatuses: _statuses, rateLimit, ...route }) => ({
     ...route,
-    config: { auth: { strategies: ['users-permissions'] }, ...route.config },
+    config: {
+      auth: { strategies: ['users-permissions'] },
+      ...route.config,
+      ...(rateLimit ? { middlewares: [...(route.config?.middlewares ?? []), rateLimitMiddleware(rateLimit)] } : {}),
+    },
   }));

@@ -19,14 +19,19 @@ export const ERROR_DESCRIPTIONS: Record<ErrorStatus, string> = {
   404: 'NotFoundError: no such post, comment or user',
   413: 'PayloadTooLargeError: a body over 1 MB',
   415: 'UnsupportedMediaTypeError: a multipart body, or an unknown Content-Encoding',
-  429: 'RateLimitError: too many attempts; see the X-RateLimit-* headers',
+  429: 'RateLimitError: over the budget of this route; retry after Retry-After seconds (every answer of a limited route carries X-RateLimit-Limit, -Remaining and -Reset)',
   503: 'ServiceUnavailableError: the database is unreachable; retry after Retry-After seconds',
 };
 
-const RATE_LIMITS = new Set(['global::login-rate-limit', 'plugin::users-permissions.rateLimit']);
+const RATE_LIMITS = new Set(['global::login-rate-limit', 'global::rate-limit', 'plugin::users-permissions.rateLimit']);
 
-const isRateLimited = (route: Core.RouteInput): boolean =>
-  (route.config?.middlewares ?? []).some((middleware) => typeof middleware === 'string' && RATE_LIMITS.has(middleware));
+/** A middleware's name: a string, or `{ name, config }` (how routes get `global::rate-limit` and its budget). */
+const nameOf = (middleware: unknown): string | undefined =>
+  typeof middleware === 'string' ? middleware : (middleware as { name?: string } | null)?.name;
+
+/** A route of the route table with a `rateLimit` budget (src/lib/routes.ts), or a route with a limiter middleware. */
+const isRateLimited = (route: Core.RouteInput & { rateLimit?: string }): boolean =>
+  route.rateLimit !== undefined || (route.config?.middlewares ?? []).some((middleware) => RATE_LIMITS.has(nameOf(middleware) ?? ''));
 
 export function errorStatusesOf(route: Core.RouteInput): ErrorStatus[] {
   const statuses: ErrorStatus[] = [400, 401, 403];

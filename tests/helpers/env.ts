@@ -21,6 +21,8 @@ export function applyTestEnv(): void {
     // the tests at their own database.
     DATABASE_CLIENT: process.env.DATABASE_CLIENT ?? 'sqlite',
     DATABASE_URL: '',
+    // In-process specs count rate limits in memory; tests/rate-limits-redis.test.ts starts its own Redis.
+    REDIS_URL: '',
     STRAPI_TELEMETRY_DISABLED: 'true',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     BROWSER: 'false',

@@ -17,8 +17,8 @@ const byUser = { params: { id: UserRef } };
 
 const Login = z.object({ jwt: z.string().describe('The bearer token'), user: OwnProfile });
 
-const follow = { handler: 'api::profile.profile.follow', request: byUser, response: PublicProfile, defaultRoles: ['authenticated'] } as const;
-const unfollow = { handler: 'api::profile.profile.unfollow', request: byUser, response: PublicProfile, defaultRoles: ['authenticated'] } as const;
+const follow = { handler: 'api::profile.profile.follow', request: byUser, response: PublicProfile, defaultRoles: ['authenticated'], rateLimit: 'social' } as const;
+const unfollow = { handler: 'api::profile.profile.unfollow', request: byUser, response: PublicProfile, defaultRoles: ['authenticated'], rateLimit: 'social' } as const;
 
 export const profileRoutes: ContractRoute[] = [
   {
