@@ -33,9 +33,18 @@ export type ContractRoute = Core.RouteInput & {
  * request; API tokens are not part of the contract. Each route gets its own `auth` object:
  * Strapi writes the route's permission scope into it (defaultsDeep), so a shared one would give
  * every route the first route's scope.
+ * Each route also runs global::keep-denial-messages first: Strapi's authorize step would otherwise
+ * replace the message of any 401 or 403 the route throws with a bare "Forbidden"/"Unauthorized".
  */
+const KEEP_DENIAL_MESSAGES = 'global::keep-denial-messages';
+
 export const withUsersPermissionsOnly = (routes: readonly ContractRoute[]): Core.RouteInput[] =>
   routes.map(({ defaultRoles: _roles, successStatuses: _statuses, ...route }) => ({
     ...route,
-    config: { auth: { strategies: ['users-permissions'] }, ...route.config },
+    config: {
+      auth: { strategies: ['users-permissions'] },
+      ...route.config,
+      // First, so that a 401/403 thrown anywhere in the route keeps its message.
+      middlewares: [KEEP_DENIAL_MESSAGES, ...(route.config?.middlewares ?? [])],
+    },
   }));
