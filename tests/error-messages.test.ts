@@ -1,5 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { CONTRACT_ROUTES } from '../src/api/route-table';
+import { alternatives } from '../src/middlewares/method-not-allowed';
 import { expectError } from './helpers/assertions';
 import { createPost, createUser } from './helpers/fixtures';
 import { useStrapi, type Api } from './helpers/strapi';
@@ -178,12 +179,17 @@ describe('a wrong method on a path of the contract: 405 with Allow from the rout
       [(await http.post(`/posts/${post.documentId}`, a.jwt).send({})) as unknown as Res, ['GET', 'HEAD', 'PUT', 'DELETE']],
       [(await http.get('/users/login')) as unknown as Res, ['POST']],
     ];
+    expect([alternatives(['POST']), alternatives(['GET', 'HEAD', 'PUT']), alternatives(['GET', 'HEAD', 'PUT', 'DELETE'])]).toEqual([
+      'POST',
+      'GET or PUT',
+      'GET, PUT or DELETE',
+    ]);
     for (const [res, allow] of cases) {
       expectError(res, 405, 'MethodNotAllowedError');
       expect(res.headers.allow).toBe(allow.join(', '));
       expect(res.body.error.details).toEqual({ allow });
       expect(message(res)).toMatch(/is not allowed on \/api\//);
-      expect(message(res)).toContain(`use ${allow.filter((m) => m !== 'HEAD').join(' or ')}`);
+      expect(message(res)).toContain(`use ${alternatives(allow)} (see the Allow header)`);
     }
     // Nothing ran: the post is not liked.
     expect((await http.get(`/posts/${post.documentId}`, a.jwt)).body.data.likes).toBe(0);

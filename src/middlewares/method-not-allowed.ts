@@ -42,6 +42,12 @@ export function allowedMethods(matchers: readonly Matcher[], path: string): stri
   return [...methods].sort((a, b) => ORDER.indexOf(a) - ORDER.indexOf(b));
 }
 
+/** "POST", "GET or PUT", "GET, PUT or DELETE": the methods to use instead (HEAD goes without saying). */
+export function alternatives(allow: readonly string[]): string {
+  const methods = allow.filter((m) => m !== 'HEAD');
+  return methods.length < 2 ? methods.join('') : `${methods.slice(0, -1).join(', ')} or ${methods[methods.length - 1]}`;
+}
+
 export default (_config: unknown, { strapi }: { strapi: Core.Strapi }) => {
   // Built at the first request: the routes are registered after the middlewares are created.
   let matchers: Matcher[] | undefined;
@@ -63,7 +69,7 @@ export default (_config: unknown, { strapi }: { strapi: Core.Strapi }) => {
       error: {
         status: 405,
         name: 'MethodNotAllowedError',
-        message: `${ctx.method} is not allowed on ${ctx.path}: use ${allow.filter((m) => m !== 'HEAD').join(' or ')} (see the Allow header)`,
+        message: `${ctx.method} is not allowed on ${ctx.path}: use ${alternatives(allow)} (see the Allow header)`,
         details: { allow },
       },
     };
