@@ -138,6 +138,12 @@ describe('401 and 403 say what happened and what to do', () => {
     expect((await http.get(`/users/${b.id}`, a.jwt)).status).toBe(403);
   });
 
+  it('the admin panel’s own 401 keeps its words (only /api answers are explained)', async () => {
+    const res = await http.raw().get('/admin/users/me');
+    expect(res.status).toBe(401);
+    expect(res.body.error.message).not.toMatch(/users\/login/);
+  });
+
   it('a message a route writes itself is kept (a 401 for a Public-granted route that acts for a user)', async () => {
     const role = await roleId('public');
     const action = 'api::profile.profile.me';

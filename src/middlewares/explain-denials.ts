@@ -1,3 +1,4 @@
+import type { Core } from '@strapi/strapi';
 import type { Context, Next } from 'koa';
 
 /**
@@ -75,11 +76,14 @@ function explain401(ctx: Context): string {
   return MESSAGES.needsLogin;
 }
 
-export default () =>
-  async (ctx: Context, next: Next): Promise<void> => {
+export default (_config: unknown, { strapi }: { strapi: Core.Strapi }) => {
+  // Only the REST API: the admin panel's own 401/403 (under /admin) are for its own sign-in.
+  const prefix = `${strapi.config.get('api.rest.prefix', '/api') as string}/`;
+  return async (ctx: Context, next: Next): Promise<void> => {
     await next();
     const body = ctx.body;
-    if (!isEnvelope(body)) return;
+    if (!ctx.path.startsWith(prefix) || !isEnvelope(body)) return;
     if (ctx.status === 403 && BARE_403.has(body.error.message)) body.error.message = explain403(ctx);
     else if (ctx.status === 401 && BARE_401.has(body.error.message)) body.error.message = explain401(ctx);
   };
+};
