@@ -93,6 +93,31 @@ describe('401 and 403 say what happened and what to do', () => {
     expect(message(res as Res)).toMatch(/belongs to no user/);
   });
 
+  it('a token from before a password change: 401 that says to log in with the new password', async () => {
+    const u = await createUser(strapi);
+    const password = 'Another-Str0ng-Passphrase!';
+    const changed = await http.post('/auth/change-password', u.jwt).send({ currentPassword: u.password, password, passwordConfirmation: password });
+    expect(changed.status).toBe(200);
+    const res = await http.get('/users/users', u.jwt);
+    expectError(res, 401, 'UnauthorizedError');
+    expect(message(res as Res)).toMatch(/issued before the account's last password change: log in again/);
+  });
+
+  it('an unconfirmed account where confirmation is required: 401 that says to confirm the email', async () => {
+    const store = strapi.store({ type: 'plugin', name: 'users-permissions' });
+    const advanced = (await store.get({ key: 'advanced' })) as Record<string, unknown>;
+    const u = await createUser(strapi);
+    await strapi.db.query('plugin::users-permissions.user').update({ where: { id: u.id }, data: { confirmed: false } });
+    await store.set({ key: 'advanced', value: { ...advanced, email_confirmation: true } });
+    try {
+      const res = await http.get('/users/users', u.jwt);
+      expectError(res, 401, 'UnauthorizedError');
+      expect(message(res as Res)).toMatch(/not confirmed its email address yet/);
+    } finally {
+      await store.set({ key: 'advanced', value: advanced });
+    }
+  });
+
   it('a malformed, forged or expired token: 401 that says to log in again', async () => {
     const jwt = strapi.plugin('users-permissions').service('jwt');
     const expired = (await jwt.issue({ id: 1 }, { expiresIn: '-1s' })) as string;

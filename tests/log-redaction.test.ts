@@ -58,6 +58,9 @@ describe('the request log', () => {
     const { lines, stream } = capture();
     const transport = new winston.transports.Stream({ stream });
     const level = strapi.log.level;
+    // Only this transport writes while the level is lowered: the console stays quiet.
+    const others = strapi.log.transports.filter((t) => !t.silent);
+    for (const t of others) t.silent = true;
     strapi.log.add(transport);
     strapi.log.level = 'http';
     try {
@@ -68,6 +71,7 @@ describe('the request log', () => {
     } finally {
       strapi.log.level = level;
       strapi.log.remove(transport);
+      for (const t of others) t.silent = false;
     }
     const line = lines.find((l) => l.includes('/api/users/users'));
     expect(line).toBeDefined();
