@@ -27,11 +27,16 @@ const ORDER = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
 function contractMatchers(strapi: Core.Strapi): Matcher[] {
   const prefix = strapi.config.get('api.rest.prefix', '/api') as string;
   const layers = strapi.server.listRoutes() as unknown as Layer[];
-  return CONTRACT_ROUTES.map((route) => {
+  return CONTRACT_ROUTES.flatMap((route) => {
     const method = route.method.toUpperCase();
     const layer = layers.find((l) => l.path === `${prefix}${route.path}` && l.methods.includes(method));
-    if (!layer) throw new Error(`method-not-allowed: ${method} ${prefix}${route.path} is in the route table but not in the router`);
-    return { method, matches: (path: string) => layer.match(path) };
+    // Cannot happen while every route file exports what it registers; if it does, that path is
+    // left to the router rather than failing every request (tests/error-messages.test.ts checks all).
+    if (!layer) {
+      strapi.log.warn(`method-not-allowed: ${method} ${prefix}${route.path} is in the route table but not in the router`);
+      return [];
+    }
+    return [{ method, matches: (path: string) => layer.match(path) }];
   });
 }
 
