@@ -30,6 +30,11 @@ const config = ({ env }: Core.Config.Shared.ConfigParams): Core.Config.Middlewar
       expose: ['Link', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'Retry-After'],
     },
   },
+  // After strapi::cors, so that their answers carry the CORS headers a browser client needs.
+  // A method the route table does not declare for one of its paths: 405 with Allow, before any route runs.
+  'global::method-not-allowed',
+  // Strapi's bare "Forbidden"/"Unauthorized" answers rewritten to say what happened and what to do.
+  'global::explain-denials',
   // No strapi::poweredBy: an X-Powered-By header tells an attacker what to try, and a client nothing.
   'strapi::query',
   // Multipart only where a route takes files; 415 elsewhere, before the body is read.

@@ -15,7 +15,8 @@ import { isLegacyJwtMode, isUserId, passwordVersionOf, versionOf, type TokenPayl
  * The logic mirrors node_modules/@strapi/plugin-users-permissions/dist/server/strategies/
  * users-permissions.js line for line; its `verify` is reused unchanged. Two checks are added:
  * a token's `id` must be a positive integer (a forged-looking id never reaches a query), and its
- * password version must be the user's current one (src/auth/tokens.ts).
+ * password version must be the user's current one (src/auth/tokens.ts). Its 401 messages say
+ * which rule refused the token (DENIED) instead of the plugin's "Invalid credentials".
  * AUTH_CACHE=false keeps the same strategy without the cache (every request loads everything).
  */
 
@@ -32,6 +33,17 @@ type CachedUser = { user: AuthUser; passwordVersion: number };
 type Advanced = { email_confirmation?: boolean } | null;
 type Token = TokenPayload | null;
 type Permission = { action: string };
+
+/**
+ * The messages of the 401s the strategy answers (the plugin says "Invalid credentials" to all of
+ * them): each tells the app why its token no longer works, so it can tell its user.
+ */
+export const DENIED = {
+  noUser: 'This token belongs to no user (the account was deleted): register or log in again.',
+  passwordChanged: "This token was issued before the account's last password change: log in again with the new password.",
+  unconfirmed: 'This account has not confirmed its email address yet: follow the link in the confirmation email (POST /api/auth/send-email-confirmation sends a new one).',
+  blocked: 'This account is blocked: a moderator locked it, so its tokens no longer work and it cannot log in.',
+} as const;
 
 /** Users kept per process; past it, the oldest entry goes. */
 const MAX_USERS = 10_000;
@@ -109,7 +121,7 @@ export function cachedStrategy(strapi: Core.Strapi, original: Strategy, caching 
       if (token) {
         const { id, sessionId } = token;
         // A signed token whose id is not a positive integer is refused before any query.
-        if (!isUserId(id)) return { error: 'Invalid credentials' };
+        if (!isUserId(id)) return { error: DENIED.noUser };
         const cached = await cache.get(cache.users, String(id), generation, async () => {
           const [user, passwordVersion] = await Promise.all([
             service('user').fetchAuthenticatedUser(id) as Promise<AuthUser | null>,
@@ -118,16 +130,16 @@ export function cachedStrategy(strapi: Core.Strapi, original: Strategy, caching 
           return user ? { user, passwordVersion } : undefined; // an unknown id is not cached: a later INSERT bumps nothing
         }, MAX_USERS);
         // No user associated to the token
-        if (!cached) return { error: 'Invalid credentials' };
+        if (!cached) return { error: DENIED.noUser };
         // Issued before the user's last password change (refresh mode revokes its sessions itself)
-        if (isLegacyJwtMode(strapi) && versionOf(token) !== cached.passwordVersion) return { error: 'Invalid credentials' };
+        if (isLegacyJwtMode(strapi) && versionOf(token) !== cached.passwordVersion) return { error: DENIED.passwordChanged };
         const advanced = await cache.get(cache.advanced, 'advanced', generation, async () =>
           (await strapi.store({ type: 'plugin', name: 'users-permissions' }).get({ key: 'advanced' })) as Advanced
         );
         // User not confirmed (a missing `advanced` throws here, as in the plugin)
-        if ((advanced as NonNullable<Advanced>).email_confirmation && !cached.user.confirmed) return { error: 'Invalid credentials' };
+        if ((advanced as NonNullable<Advanced>).email_confirmation && !cached.user.confirmed) return { error: DENIED.unconfirmed };
         // User blocked
-        if (cached.user.blocked) return { error: 'Invalid credentials' };
+        if (cached.user.blocked) return { error: DENIED.blocked };
         const roleId = cached.user.role.id;
         const ability = await cache.get(cache.abilities, String(roleId), generation, async () =>
           abilityOf((await service('permission').findRolePermissions(roleId)) as Permission[])

@@ -11,7 +11,11 @@ export function viewerId(ctx: Context): number | undefined {
 /** For routes only Authenticated should reach: a role that grants them to Public still gets no data. */
 export function requireViewer(ctx: Context): number {
   const id = viewerId(ctx);
-  if (id === undefined) throw new errors.UnauthorizedError('This route needs a token');
+  if (id === undefined) {
+    throw new errors.UnauthorizedError(
+      'This route acts for a logged-in user: send the header "Authorization: Bearer <jwt>", with the jwt from POST /api/users/login.'
+    );
+  }
   return id;
 }
 

@@ -46,13 +46,19 @@ const rateLimitMiddleware = (budget: RouteBudget) => ({ name: 'global::rate-limi
  * request; API tokens are not part of the contract. Each route gets its own `auth` object:
  * Strapi writes the route's permission scope into it (defaultsDeep), so a shared one would give
  * every route the first route's scope.
+ * Each route also runs global::keep-denial-messages first: Strapi's authorize step would otherwise
+ * replace the message of any 401 or 403 the route throws with a bare "Forbidden"/"Unauthorized".
  */
+const KEEP_DENIAL_MESSAGES = 'global::keep-denial-messages';
+
 export const withUsersPermissionsOnly = (routes: readonly ContractRoute[]): Core.RouteInput[] =>
   routes.map(({ defaultRoles: _roles, successStatuses: _statuses, rateLimit, ...route }) => ({
     ...route,
     config: {
       auth: { strategies: ['users-permissions'] },
       ...route.config,
-      ...(rateLimit ? { middlewares: [...(route.config?.middlewares ?? []), rateLimitMiddleware(rateLimit)] } : {}),
+      // keep-denial-messages first, so that a 401/403 thrown anywhere in the route keeps its
+      // message; then the route's own middlewares; then its write budget, if it has one.
+      middlewares: [KEEP_DENIAL_MESSAGES, ...(route.config?.middlewares ?? []), ...(rateLimit ? [rateLimitMiddleware(rateLimit)] : [])],
     },
   }));

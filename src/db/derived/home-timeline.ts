@@ -2,9 +2,9 @@ import { flagSql, q, type Dialect } from '../dialect';
 import type { Tables } from '../tables';
 
 /**
- * The home timeline's derived tables: a hybrid of fan-out on write and fan-out on read (README,
- * "The home feed"). Measured on the benchmark data (docs/PERFORMANCE.md), fan-out on read alone
- * costs a feed page in proportion to how many users the reader follows, and fan-out on write
+ * The home timeline's derived tables: a hybrid of fan-out on write and fan-out on read
+ * (docs/DESIGN.md, "The home feed is a hybrid fan-out"). Measured on the benchmark data
+ * (docs/PERFORMANCE.md), fan-out on read alone costs a feed page in proportion to how many users the reader follows, and fan-out on write
  * alone costs a star's new post 28,000 inserts and a follow of a 20,000-post author 20,000.
  *
  * - An ordinary author's posts are written into each follower's `social_home` rows, by the
