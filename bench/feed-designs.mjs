@@ -114,12 +114,14 @@ async function measure(kind) {
     // (a) fan-out on read.
     // Every candidate filters on the list tables' copy of the hidden flag, as the app does: no
     // join to posts before the LIMIT.
-    const joinSql = `SELECT ap.post_id, ap.created_at FROM up_users_following_lnk f
-        JOIN social_author_posts ap ON ap.user_id = f.inv_user_id
-       WHERE f.user_id = $1 AND (ap.hidden = 0 OR ap.user_id = $1)
+    // The feed holds the reader's own posts too: every candidate reads the followees and the reader.
+    const authorsOf = `(SELECT inv_user_id AS author_id FROM up_users_following_lnk WHERE user_id = $1 UNION ALL SELECT ${isPg ? "$1::int" : "$1"})`;
+    const joinSql = `SELECT ap.post_id, ap.created_at FROM ${authorsOf} f
+        JOIN social_author_posts ap ON ap.user_id = f.author_id
+       WHERE (ap.hidden = 0 OR ap.user_id = $1)
        ORDER BY ap.created_at DESC, ap.post_id DESC LIMIT ${FETCH}`;
     const lateralSql = `SELECT x.post_id, x.created_at
-        FROM (SELECT inv_user_id AS author_id FROM up_users_following_lnk WHERE user_id = $1) a
+        FROM ${authorsOf} a
         CROSS JOIN LATERAL (SELECT ap.post_id, ap.created_at FROM social_author_posts ap
                              WHERE ap.user_id = a.author_id AND (ap.hidden = 0 OR ap.user_id = $1)
                              ORDER BY ap.created_at DESC, ap.post_id DESC LIMIT ${FETCH}) x
@@ -129,7 +131,9 @@ async function measure(kind) {
     await c.exec(`DROP TABLE IF EXISTS bench_full_home`);
     await c.exec(`CREATE TABLE bench_full_home (user_id integer NOT NULL, post_id integer NOT NULL, author_id integer NOT NULL, created_at ${isPg ? 'timestamp(6)' : 'datetime'}, hidden integer NOT NULL)`);
     await c.exec(`INSERT INTO bench_full_home (user_id, post_id, author_id, created_at, hidden)
-        SELECT f.user_id, ap.post_id, ap.user_id, ap.created_at, ap.hidden FROM up_users_following_lnk f JOIN social_author_posts ap ON ap.user_id = f.inv_user_id
+        SELECT f.user_id, ap.post_id, ap.user_id, ap.created_at, ap.hidden
+          FROM (SELECT user_id, inv_user_id FROM up_users_following_lnk UNION ALL SELECT id, id FROM up_users) f
+          JOIN social_author_posts ap ON ap.user_id = f.inv_user_id
          WHERE f.user_id IN (${s.users.feedBig}, ${s.users.feedSmall})`);
     await c.exec(`CREATE INDEX bench_full_home_newest ON bench_full_home (user_id, created_at DESC, post_id DESC)`);
     await c.exec('ANALYZE');
@@ -162,7 +166,6 @@ async function measure(kind) {
         const t = await time(fn, RUNS);
         const ids = t.last.map((r) => Number(r.post_id ?? r.item_id)).slice(0, 20).join(',');
         reference ??= ids;
-        // Posts of the reader themself are in (c) only; the feed readers write none in the data set.
         const same = ids === reference ? '' : ' (other posts!)';
         reads.push({ design, reader: `${label} (${follows} follows)`, work: work + same, ...t });
         log(`  ${design.padEnd(44)} ${label.padEnd(14)} p50 ${t.p50.toFixed(2)} ms  p99 ${t.p99.toFixed(2)} ms`);
