@@ -191,9 +191,9 @@ export function planDemo(options: DemoOptions): DemoPlan {
       return { author: user.index, n: k, title: pick(topic.titles), description, createdAt: new Date(time) };
     });
   });
-  // One regular account posts spam, for the moderation queue.
+  // One regular account posted spam yesterday, for the moderation queue.
   const spammer = active[active.length - 1];
-  posts[spammer] = [0, 1, 2].map((k) => ({ author: spammer, n: k, title: SPAM[k], description: 'Limited offer!!!', createdAt: new Date(now - (3 - k) * 3600_000) }));
+  posts[spammer] = [0, 1, 2].map((k) => ({ author: spammer, n: k, title: SPAM[k], description: 'Limited offer!!!', createdAt: new Date(now - DAY - (3 - k) * 9 * 3600_000) }));
 
   // Likes and comments: mostly by the author's followers, a few by anyone.
   const likes: Array<[PostKey, number]> = [];
