@@ -1,5 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { ensureDerivedTables } from '../src/db/derived/ensure';
+import { expectCountersExact } from './helpers/exact';
 import { createPost, createUser, type TestUser } from './helpers/fixtures';
 import { useStrapi, type Api } from './helpers/strapi';
 
@@ -12,45 +13,8 @@ let strapi: Core.Strapi;
 let http: Api;
 useStrapi((s, h) => ((strapi = s), (http = h)));
 
-type Row = Record<string, unknown>;
 const knex = () => strapi.db.connection;
-const rowsOf = (result: Row[] | { rows: Row[] }): Row[] => (Array.isArray(result) ? result : result.rows);
-const sql = async (text: string, bindings: unknown[] = []): Promise<Array<Record<string, number>>> =>
-  rowsOf(await knex().raw(text, bindings as never)).map((row) =>
-    Object.fromEntries(Object.entries(row).map(([key, value]) => [key, Number(value)]))
-  );
-const VISIBLE = (column: string) => `(CASE WHEN ${column} THEN 1 ELSE 0 END) = 0`;
-
-/** Every derived row equals what COUNT(*) over the source tables says now. */
-async function expectExact(): Promise<void> {
-  expect(await sql(`SELECT post_id AS id, likes, comments FROM social_post_stats ORDER BY post_id`)).toEqual(
-    await sql(`SELECT p.id,
-                 (SELECT count(*) FROM posts_liked_by_lnk l WHERE l.post_id = p.id) AS likes,
-                 (SELECT count(*) FROM comments_post_lnk l JOIN comments c ON c.id = l.comment_id
-                   WHERE l.post_id = p.id AND ${VISIBLE('c.hidden')}) AS comments
-               FROM posts p ORDER BY p.id`)
-  );
-  expect(await sql(`SELECT user_id AS id, followers, following, posts, hidden_posts FROM social_user_stats ORDER BY user_id`)).toEqual(
-    await sql(`SELECT u.id,
-                 (SELECT count(*) FROM up_users_following_lnk f WHERE f.inv_user_id = u.id) AS followers,
-                 (SELECT count(*) FROM up_users_following_lnk f WHERE f.user_id = u.id) AS following,
-                 (SELECT count(*) FROM posts_author_lnk a WHERE a.user_id = u.id) AS posts,
-                 (SELECT count(*) FROM posts_author_lnk a JOIN posts p ON p.id = a.post_id
-                   WHERE a.user_id = u.id AND NOT ${VISIBLE('p.hidden')}) AS hidden_posts
-               FROM up_users u ORDER BY u.id`)
-  );
-  // The ordered indexes hold exactly the rows they index, with the sort key copied right.
-  expect(await sql(`SELECT a.user_id, a.post_id, a.hidden FROM social_author_posts a ORDER BY a.post_id, a.user_id`)).toEqual(
-    await sql(`SELECT a.user_id, a.post_id, (CASE WHEN p.hidden THEN 1 ELSE 0 END) AS hidden
-               FROM posts_author_lnk a JOIN posts p ON p.id = a.post_id ORDER BY a.post_id, a.user_id`)
-  );
-  expect(await sql(`SELECT count(*) AS n FROM social_author_posts a JOIN posts p ON p.id = a.post_id WHERE a.created_at <> p.created_at`)).toEqual([{ n: 0 }]);
-  expect(await sql(`SELECT post_id, comment_id FROM social_post_comments ORDER BY comment_id`)).toEqual(
-    await sql(`SELECT l.post_id, l.comment_id FROM comments_post_lnk l JOIN comments c ON c.id = l.comment_id
-               WHERE ${VISIBLE('c.hidden')} ORDER BY l.comment_id`)
-  );
-  expect(await sql(`SELECT count(*) AS n FROM social_post_comments x JOIN comments c ON c.id = x.comment_id WHERE x.created_at <> c.created_at`)).toEqual([{ n: 0 }]);
-}
+const expectExact = () => expectCountersExact(strapi);
 
 const users = (n: number) => Promise.all(Array.from({ length: n }, () => createUser(strapi)));
 const comment = async (post: { documentId: string }, user: TestUser, content = 'a comment') => {
