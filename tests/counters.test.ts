@@ -93,9 +93,13 @@ describe('counters stay exact', () => {
     await http.post(`/users/follow/${author.id}`, leaver.jwt);
     await http.post(`/users/follow/${leaver.id}`, friend.jwt);
     await comment(post, leaver);
+    // A report the leaver filed: deleting them must also take it off the post's open-report count.
+    expect((await http.post(`/posts/report/${post.documentId}`, leaver.jwt).send({ reason: 'spam' })).status).toBe(201);
+    expect(Number((await knex()('posts').select('open_reports').where('id', post.id).first()).open_reports)).toBe(1);
     await expectExact();
 
     await strapi.db.query('plugin::users-permissions.user').delete({ where: { id: leaver.id } });
+    expect(Number((await knex()('posts').select('open_reports').where('id', post.id).first()).open_reports)).toBe(0);
     expect((await http.get(`/posts/${post.documentId}`, friend.jwt)).body.data.likes).toBe(0);
     expect((await http.get(`/users/${author.email}`, friend.jwt)).body.followers).toBe(0);
     expect((await http.get('/users/users', friend.jwt)).body.following).toBe(0);

@@ -10,7 +10,8 @@ import { syncTriggers, type TriggerSpec } from './triggers';
  * - a user's password version, bumped in the transaction that changes the password hash: tokens
  *   carry the version they were issued at (src/auth/tokens.ts), so a password change cuts off
  *   every token issued before it;
- * - deleting a user deletes what they wrote (posts with their comments, comments, reports filed);
+ * - deleting a user deletes what they wrote (posts with their comments, comments, reports filed,
+ *   with the open-report counts of what they reported recounted);
  *   likes and follows go by the join tables' ON DELETE CASCADE, and the counters' triggers follow;
  * - usernames are unique without regard to case (a UNIQUE index on lower(username));
  * - emails are indexed, for the login look-up.
@@ -20,11 +21,12 @@ import { syncTriggers, type TriggerSpec } from './triggers';
  */
 export const PASSWORD_VERSIONS = 'social_password_versions';
 const PREFIX = 'social_account_';
-const name = (suffix: string) => `${PREFIX}v1_${suffix}`;
+const name = (suffix: string) => `${PREFIX}v2_${suffix}`;
 
 function specs(strapi: Core.Strapi): TriggerSpec[] {
   const t = tables(strapi);
   const pv = q(PASSWORD_VERSIONS);
+  const filedByOld = `SELECT ${q(t.reportReporter.owner)} FROM ${q(t.reportReporter.table)} WHERE ${q(t.reportReporter.target)} = OLD.id`;
   const postsOfUser = `SELECT ${q(t.postAuthor.owner)} FROM ${q(t.postAuthor.table)} WHERE ${q(t.postAuthor.target)} = OLD.id`;
   return [
     {
@@ -45,8 +47,19 @@ function specs(strapi: Core.Strapi): TriggerSpec[] {
       events: ['DELETE'],
       timing: 'BEFORE',
       body: [
-        `DELETE FROM ${q(t.reports)} WHERE id IN
-           (SELECT ${q(t.reportReporter.owner)} FROM ${q(t.reportReporter.table)} WHERE ${q(t.reportReporter.target)} = OLD.id)`,
+        // The open-report counts of what they reported, recounted without their reports (the
+        // report service keeps these counts; a delete here does not go through it).
+        ...([
+          [t.posts, t.reportPost],
+          [t.comments, t.reportComment],
+        ] as const).map(
+          ([table, link]) =>
+            `UPDATE ${q(table)} SET open_reports =
+               (SELECT count(*) FROM ${q(link.table)} l JOIN ${q(t.reports)} r ON r.id = l.${q(link.owner)}
+                 WHERE l.${q(link.target)} = ${q(table)}.id AND r.state = 'open' AND r.id NOT IN (${filedByOld}))
+             WHERE id IN (SELECT l.${q(link.target)} FROM ${q(link.table)} l WHERE l.${q(link.owner)} IN (${filedByOld}))`
+        ),
+        `DELETE FROM ${q(t.reports)} WHERE id IN (${filedByOld})`,
         `DELETE FROM ${q(t.comments)} WHERE id IN
            (SELECT ${q(t.commentPost.owner)} FROM ${q(t.commentPost.table)} WHERE ${q(t.commentPost.target)} IN (${postsOfUser}))`,
         `DELETE FROM ${q(t.comments)} WHERE id IN
