@@ -94,7 +94,7 @@ export function cursorMeta(strapi: Core.Strapi, list: ListId, request: PageReque
 }
 
 /** Answers a cursor page: `{ data, meta: { next, prev } }` and the same cursors in a Link header. */
-export function sendPage<View>(strapi: Core.Strapi, ctx: Context, list: ListId, request: PageRequest, { page, data }: ViewPage<View>): void {
+function sendPage<View>(strapi: Core.Strapi, ctx: Context, list: ListId, request: PageRequest, { page, data }: ViewPage<View>): void {
   const meta = cursorMeta(strapi, list, request, page);
   // The list's other parameters (a search's `q`) stay in the links.
   const kept = Object.entries(ctx.query as Record<string, unknown>).filter(
@@ -109,4 +109,18 @@ export function sendPage<View>(strapi: Core.Strapi, ctx: Context, list: ListId, 
   }
   if (links.length > 0) ctx.set('Link', links.join(', '));
   ctx.body = { data, meta };
+}
+
+/**
+ * A cursor list's answer, the one way every list route gives it: `limit` and `cursor` read (a 400
+ * when bad), `read` called with them, the page sent with its cursors and Link header.
+ */
+export async function answerPage<View>(
+  strapi: Core.Strapi,
+  ctx: Context,
+  list: ListId,
+  read: (request: PageRequest) => Promise<ViewPage<View>>
+): Promise<void> {
+  const request = pageRequest(strapi, ctx, list);
+  sendPage(strapi, ctx, list, request, await read(request));
 }

@@ -1,7 +1,7 @@
 import { factories, type Core } from '@strapi/strapi';
 import type { Context } from 'koa';
 import { errors } from '@strapi/utils';
-import { pageRequest, sendPage, type ListId } from '../../../lib/cursor-page';
+import { answerPage, type ListId } from '../../../lib/cursor-page';
 import { bodyOf, pageOf, text } from '../../../lib/input';
 import { entityRef } from '../../../lib/refs';
 import { reportInput } from '../../../lib/report-input';
@@ -95,32 +95,25 @@ export default factories.createCoreController(POST, ({ strapi }: { strapi: Core.
     async feed(ctx: Context) {
       const viewer = requireViewer(ctx);
       await checkQuery(ctx);
-      const list = lists.feed(viewer);
-      const request = pageRequest(strapi, ctx, list);
-      sendPage(strapi, ctx, list, request, await service().homeFeed(viewer, request));
+      await answerPage(strapi, ctx, lists.feed(viewer), (request) => service().homeFeed(viewer, request));
     },
 
     async publicTimeline(ctx: Context) {
       await checkQuery(ctx);
-      const request = pageRequest(strapi, ctx, lists.public);
-      sendPage(strapi, ctx, lists.public, request, await service().publicTimeline(viewerId(ctx), request));
+      await answerPage(strapi, ctx, lists.public, (request) => service().publicTimeline(viewerId(ctx), request));
     },
 
     async comments(ctx: Context) {
       await checkQuery(ctx);
       const post = await service().requireVisible(strapi.db.connection, ref(ctx), viewerId(ctx));
-      const list = lists.comments(post.id);
-      const request = pageRequest(strapi, ctx, list);
-      sendPage(strapi, ctx, list, request, await service().commentPage(post.id, request));
+      await answerPage(strapi, ctx, lists.comments(post.id), (request) => service().commentPage(post.id, request));
     },
 
     async likes(ctx: Context) {
       await checkQuery(ctx);
       const viewer = viewerId(ctx);
       const post = await service().requireVisible(strapi.db.connection, ref(ctx), viewer);
-      const list = lists.likes(post.id);
-      const request = pageRequest(strapi, ctx, list);
-      sendPage(strapi, ctx, list, request, await service().likerPage(post.id, viewer, request));
+      await answerPage(strapi, ctx, lists.likes(post.id), (request) => service().likerPage(post.id, viewer, request));
     },
 
     async allPosts(ctx: Context) {

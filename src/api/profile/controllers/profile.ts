@@ -1,7 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import type { Context } from 'koa';
 import { errors } from '@strapi/utils';
-import { pageRequest, sendPage, type ListId } from '../../../lib/cursor-page';
+import { answerPage, type ListId } from '../../../lib/cursor-page';
 import { bodyOf, text } from '../../../lib/input';
 import { userRef } from '../../../lib/refs';
 import { requireViewer, validateQuery, viewerId } from '../../../lib/request';
@@ -61,24 +61,21 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async followers(ctx: Context) {
       await validateQuery(strapi, ctx, USER);
       const userId = await service().requireUserId(userRef(String(ctx.params.id)));
-      const request = pageRequest(strapi, ctx, lists.followers(userId));
-      sendPage(strapi, ctx, lists.followers(userId), request, await service().followers(userId, viewerId(ctx), request));
+      await answerPage(strapi, ctx, lists.followers(userId), (request) => service().followers(userId, viewerId(ctx), request));
     },
 
     async following(ctx: Context) {
       await validateQuery(strapi, ctx, USER);
       const userId = await service().requireUserId(userRef(String(ctx.params.id)));
-      const request = pageRequest(strapi, ctx, lists.following(userId));
-      sendPage(strapi, ctx, lists.following(userId), request, await service().following(userId, viewerId(ctx), request));
+      await answerPage(strapi, ctx, lists.following(userId), (request) => service().following(userId, viewerId(ctx), request));
     },
 
     async posts(ctx: Context) {
       await validateQuery(strapi, ctx, USER);
       const viewer = viewerId(ctx);
       const userId = await service().requireUserId(userRef(String(ctx.params.id)));
-      const request = pageRequest(strapi, ctx, lists.posts(userId));
       const posts = strapi.service('api::post.post') as unknown as ReturnType<typeof import('../../post/services/post').default>;
-      sendPage(strapi, ctx, lists.posts(userId), request, await posts.authorTimeline(userId, viewer, request));
+      await answerPage(strapi, ctx, lists.posts(userId), (request) => posts.authorTimeline(userId, viewer, request));
     },
 
     async me(ctx: Context) {
