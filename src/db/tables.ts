@@ -15,6 +15,10 @@ export type Tables = {
   likes: Link;
   /** (follower, followed): one row per follow. */
   follows: Link;
+  /** (blocker, blocked): one row per block. */
+  blocks: Link;
+  /** (muter, muted): one row per mute. */
+  mutes: Link;
   /** (post, author). */
   postAuthor: Link;
   /** (comment, post). */
@@ -57,6 +61,8 @@ export function tables(strapi: Core.Strapi): Tables {
     users: table('plugin::users-permissions.user'),
     likes: link('api::post.post', 'likedBy'),
     follows: link('plugin::users-permissions.user', 'following'),
+    blocks: link('plugin::users-permissions.user', 'blocking'),
+    mutes: link('plugin::users-permissions.user', 'muting'),
     postAuthor: link('api::post.post', 'author'),
     commentPost: link('api::comment.comment', 'post'),
     commentAuthor: link('api::comment.comment', 'author'),

@@ -36,3 +36,29 @@ export function visibleListedPost(strapi: Core.Strapi, list: string, authorColum
   if (viewerId === undefined) return knex.raw(`(${shown})`);
   return knex.raw(`(${shown} OR ${q(list)}.${q(authorColumn)} = ?)`, [viewerId]);
 }
+
+/**
+ * Blocks, in their one SQL form: true unless the viewer blocked the user in `userColumn` (a
+ * qualified column holding a user id) or that user blocked the viewer. Anonymous callers see
+ * everything. Every list of posts, comments and profiles composes it for a viewer with a token.
+ */
+export function notBlocked(strapi: Core.Strapi, userColumn: string, viewerId?: number): Knex.Raw {
+  const knex: Knex = strapi.db.connection;
+  if (viewerId === undefined) return knex.raw('(1 = 1)');
+  const b = tables(strapi).blocks;
+  return knex.raw(
+    `NOT EXISTS (SELECT 1 FROM ${q(b.table)} vb WHERE (vb.${q(b.owner)} = ? AND vb.${q(b.target)} = ${userColumn}) OR (vb.${q(b.owner)} = ${userColumn} AND vb.${q(b.target)} = ?))`,
+    [viewerId, viewerId]
+  );
+}
+
+/**
+ * Mutes, in their one SQL form: true unless the viewer muted the user in `userColumn`. Applies to
+ * the muter's feed, public timeline and notifications only (the contract: nothing else changes).
+ */
+export function notMuted(strapi: Core.Strapi, userColumn: string, viewerId?: number): Knex.Raw {
+  const knex: Knex = strapi.db.connection;
+  if (viewerId === undefined) return knex.raw('(1 = 1)');
+  const m = tables(strapi).mutes;
+  return knex.raw(`NOT EXISTS (SELECT 1 FROM ${q(m.table)} vm WHERE vm.${q(m.owner)} = ? AND vm.${q(m.target)} = ${userColumn})`, [viewerId]);
+}

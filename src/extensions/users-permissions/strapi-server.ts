@@ -50,6 +50,32 @@ const socialAttributes: Attributes = {
     target: 'plugin::users-permissions.user',
     mappedBy: 'following',
   },
+  // Blocks and mutes, owned like `following`: one join-table row per (blocker, blocked) or
+  // (muter, muted) pair, unique, its id giving "most recent first" (src/db/visibility.ts reads them).
+  blocking: {
+    type: 'relation',
+    relation: 'manyToMany',
+    target: 'plugin::users-permissions.user',
+    inversedBy: 'blockedBy',
+  },
+  blockedBy: {
+    type: 'relation',
+    relation: 'manyToMany',
+    target: 'plugin::users-permissions.user',
+    mappedBy: 'blocking',
+  },
+  muting: {
+    type: 'relation',
+    relation: 'manyToMany',
+    target: 'plugin::users-permissions.user',
+    inversedBy: 'mutedBy',
+  },
+  mutedBy: {
+    type: 'relation',
+    relation: 'manyToMany',
+    target: 'plugin::users-permissions.user',
+    mappedBy: 'muting',
+  },
   posts: { type: 'relation', relation: 'oneToMany', target: 'api::post.post', mappedBy: 'author' },
   comments: { type: 'relation', relation: 'oneToMany', target: 'api::comment.comment', mappedBy: 'author' },
   likedPosts: { type: 'relation', relation: 'manyToMany', target: 'api::post.post', mappedBy: 'likedBy' },
