@@ -3,9 +3,10 @@ import type { Core } from '@strapi/strapi';
 
 /**
  * The routes that take files ("METHOD path-regex"): the Media Library's upload and replace (admin
- * panel) and the upload plugin's content API route (off for Public and Authenticated by default).
+ * panel), the upload plugin's content API route (off for Public and Authenticated by default)
+ * and the API's own POST /api/media.
  */
-const MULTIPART_ROUTES = ['POST ^/upload/?$', 'POST ^/upload/files/[^/]+/replace/?$', 'POST ^/api/upload/?$'];
+const MULTIPART_ROUTES = ['POST ^/upload/?$', 'POST ^/upload/files/[^/]+/replace/?$', 'POST ^/api/upload/?$', 'POST ^/api/media/?$'];
 
 const config = ({ env }: Core.Config.Shared.ConfigParams): Core.Config.Middlewares => [
   'strapi::logger',
@@ -66,6 +67,8 @@ const config = ({ env }: Core.Config.Shared.ConfigParams): Core.Config.Middlewar
   'global::legacy-token',
   'strapi::session',
   'strapi::favicon',
+  // Files under /uploads: the type of their (checked) extension and nosniff, never a browser's guess.
+  'global::upload-headers',
   'strapi::public',
 ];
 

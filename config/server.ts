@@ -1,4 +1,5 @@
 import type { Core } from '@strapi/strapi';
+import tasks from './cron-tasks';
 
 const config = ({ env }: Core.Config.Shared.ConfigParams): Core.Config.Server => ({
   host: env('HOST', '0.0.0.0'),
@@ -15,6 +16,8 @@ const config = ({ env }: Core.Config.Shared.ConfigParams): Core.Config.Server =>
   // routes, never data). Strapi's file cache is off: the app generates the document once, in
   // memory (src/openapi/install.ts), so a file left by an older build is never served.
   openapi: { 'content-api': { access: 'public', cache: { enabled: false } } },
+  // The clean-up of uploads attached to nothing (config/cron-tasks.ts); CRON_ENABLED=false turns it off.
+  cron: { enabled: env.bool('CRON_ENABLED', true), tasks },
 });
 
 export default config;

@@ -2,6 +2,7 @@ import type { Core } from '@strapi/strapi';
 import { ensureAccountRules } from './db/accounts';
 import { ensureAuthGeneration } from './db/auth-generation';
 import { ensureDerivedTables } from './db/derived/ensure';
+import { ensureMediaTables } from './db/repositories/media';
 import { configureContentManagerLayouts } from './bootstrap/content-manager-layouts';
 import { seedModeratorRole } from './bootstrap/moderator-role';
 import { seedDefaultPermissions } from './bootstrap/permissions';
@@ -31,6 +32,7 @@ export default {
     try {
       await ensureDerivedTables(strapi);
       await ensureAccountRules(strapi);
+      await ensureMediaTables(strapi);
       await seedDefaultPermissions(strapi);
       await seedModeratorRole(strapi);
       await configureContentManagerLayouts(strapi);

@@ -1,3 +1,4 @@
+import sharp from 'sharp';
 import type { Core } from '@strapi/strapi';
 import type { Response } from 'supertest';
 import { CONTRACT_ROUTES } from '../src/api/route-table';
@@ -214,6 +215,17 @@ describe('real answers conform to the description', () => {
     const commentId = comments.body.data[0].documentId as string;
     await conforms('PUT /comments/{id}', 200, () => http.put(`/comments/${commentId}`, bob.jwt).send({ content: 'Reworded' }));
     await conforms('PUT /comments/{id}', 403, () => http.put(`/comments/${commentId}`, alice.jwt).send({ content: 'Not mine' }));
+  });
+
+  it('media: an upload, and the post and avatar that use it', async () => {
+    const png = await sharp({ create: { width: 3, height: 2, channels: 3, background: { r: 1, g: 2, b: 3 } } }).png().toBuffer();
+    const uploaded = await conforms('POST /media', 201, () => http.post('/media', alice.jwt).field('alternativeText', 'dots').attach('file', png, { filename: 'dots.png' }));
+    await conforms('POST /media', 400, () => http.post('/media', alice.jwt).attach('file', Buffer.from('<svg/>'), { filename: 'x.svg' }));
+    const id = uploaded.body.data.id as number;
+    await conforms('POST /posts', 201, () => http.post('/posts', alice.jwt).send({ title: 'With a photo', media: [id] }));
+    const avatar = await http.post('/media', alice.jwt).attach('file', png, { filename: 'me.png' });
+    await conforms('PUT /users/users', 200, () => http.put('/users/users', alice.jwt).send({ avatar: avatar.body.data.id }));
+    await conforms('GET /users/{id}/profile', 200, () => http.get(`/users/${alice.id}/profile`));
   });
 
   it('covered a success and an error of every route of the contract', () => {

@@ -64,6 +64,7 @@ describe('default permissions', () => {
       'api::comment.comment.delete',
       'api::comment.comment.report',
       'api::comment.comment.update',
+      'api::media.media.create',
       'api::post.post.allPosts',
       'api::post.post.comment',
       'api::post.post.comments',

@@ -6,6 +6,7 @@ import { isPostgres, isTrue, pgIntArray } from '../dialect';
 import { prepared } from '../prepared';
 import { tables } from '../tables';
 import { visiblePost } from '../visibility';
+import { mediaRepository } from './media';
 
 /** How many comments a post carries inline; `commentsCount` counts them all. */
 export const INLINE_COMMENTS = 25;
@@ -21,10 +22,10 @@ const authorOf = (row: Row): Author | null =>
     : { id: Number(row.a_id), documentId: String(row.a_doc), username: String(row.a_username), name: (row.a_name as string | null) ?? null };
 
 /**
- * Posts as the API shows them, in two queries whatever the page size and however popular the
+ * Posts as the API shows them, in three queries whatever the page size and however popular the
  * posts: (1) the rows with author, counters (social_post_stats) and the caller's like; (2) the
  * first INLINE_COMMENTS comments of each post, one index range scan per post on
- * social_post_comments. Both run at once. Cost does not grow with likes, comments or followers.
+ * social_post_comments; (3) their media, in order (src/db/repositories/media.ts). All run at once. Cost does not grow with likes, comments or followers.
  * Only posts the viewer may see are loaded (src/db/visibility.ts).
  */
 export async function loadPosts(strapi: Core.Strapi, selector: PostSelector, viewerId?: number): Promise<PostView[]> {
@@ -53,7 +54,11 @@ export async function loadPosts(strapi: Core.Strapi, selector: PostSelector, vie
   else if ('id' in selector) rowsQuery.where('p.id', selector.id);
   else rowsQuery.where('p.document_id', selector.documentId);
 
-  const [rows, comments] = await Promise.all([prepared(strapi, rowsQuery) as Promise<Row[]>, firstComments(strapi, selector)]);
+  const [rows, comments, media] = await Promise.all([
+    prepared(strapi, rowsQuery) as Promise<Row[]>,
+    firstComments(strapi, selector),
+    mediaRepository(strapi).ofPosts('ids' in selector ? selector.ids : 'id' in selector ? [selector.id] : { documentId: selector.documentId }),
+  ]);
 
   const byId = new Map(rows.map((row) => [Number(row.id), row]));
   const order = 'ids' in selector ? selector.ids : rows.map((row) => Number(row.id));
@@ -70,7 +75,7 @@ export async function loadPosts(strapi: Core.Strapi, selector: PostSelector, vie
         updatedAt: iso(row.updated_at),
         editedAt: isoOrNull(row.edited_at),
         author: authorOf(row),
-        media: [],
+        media: media.get(id) ?? [],
         hidden: isTrue(row.hidden),
         likes: Number(row.likes ?? 0),
         likedByMe: isTrue(row.liked),

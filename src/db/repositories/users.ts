@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import type { Knex } from 'knex';
-import type { Counts } from '../../lib/shapes';
+import type { Counts, MediaView } from '../../lib/shapes';
 import type { Ref } from '../../lib/refs';
 import { PASSWORD_VERSIONS } from '../accounts';
 import { DERIVED } from '../derived/definitions';
@@ -9,6 +9,7 @@ import { dialectOf, isForeignKeyViolation, isPostgres, isTrue, pgIntArray, q } f
 import { readIdPage, type IdPage, type Keyset, type PageRequestLike } from '../keyset';
 import { prepared } from '../prepared';
 import { tables } from '../tables';
+import { filesTable, MEDIA_TABLE, mediaColumns, morphTable, toMediaView, USER_UID } from './media';
 
 /** The users aggregate: accounts, their counters and the follow graph. */
 export type ProfileRow = Counts & {
@@ -22,6 +23,7 @@ export type ProfileRow = Counts & {
   hiddenPosts: number;
   followedByMe: boolean;
   followsMe: boolean;
+  avatar: MediaView | null;
 };
 export type Credentials = { id: number; documentId: string; username: string; password: string | null; blocked: boolean; confirmed: boolean };
 
@@ -55,6 +57,13 @@ export function userRepository(strapi: Core.Strapi) {
     const query = db(`${t.users} as u`)
       .leftJoin(`${DERIVED.userStats} as s`, 's.user_id', 'u.id')
       .select('u.id', 'u.document_id', 'u.username', 'u.name', 'u.email', 'u.bio', 'u.created_at', 's.followers', 's.following', 's.posts', 's.hidden_posts');
+    // The avatar: the user's one `avatar` link (src/db/repositories/media.ts), in the same query.
+    const m = morphTable(strapi);
+    query
+      .leftJoin(`${m.table} as av`, (on) => on.on(`av.${m.id}`, 'u.id').andOnVal(`av.${m.type}`, USER_UID).andOnVal(`av.${m.field}`, 'avatar'))
+      .leftJoin(`${filesTable(strapi)} as f`, 'f.id', `av.${m.file}`)
+      .leftJoin(`${MEDIA_TABLE} as sm`, 'sm.file_id', 'f.id')
+      .select(db.raw(mediaColumns('av_').join(', ')));
     if (viewerId !== undefined) {
       query.select(
         db.raw(`EXISTS (SELECT 1 FROM ${q(F.table)} f WHERE f.${q(F.owner)} = ? AND f.${q(F.target)} = u.id) AS followed`, [viewerId]),
@@ -78,6 +87,7 @@ export function userRepository(strapi: Core.Strapi) {
     hiddenPosts: Number(row.hidden_posts ?? 0),
     followedByMe: isTrue(row.followed),
     followsMe: isTrue(row.follows_me),
+    avatar: row.av_file_id == null ? null : toMediaView(row, 'av_'),
   });
 
   /** A page of a follow-graph list, most recent link first: the join table's id orders the links. */

@@ -36,6 +36,9 @@ const socialAttributes: Attributes = {
   name: { type: 'string', maxLength: 100 },
   // Twice the API's 500 characters: Strapi counts UTF-16 units, the API counts characters.
   bio: { type: 'text', maxLength: 1000 },
+  // The avatar: one image of the user's own uploads (src/db/repositories/media.ts), a morph link
+  // of the upload plugin, so the Content Manager shows it.
+  avatar: { type: 'media', multiple: false, allowedTypes: ['images'] },
   // `following` owns the self-relation: its join table holds one row per (follower, followed)
   // pair, and the UNIQUE index Strapi puts on every join table makes a follow unique.
   following: {

@@ -30,8 +30,11 @@ const description = z.string().max(10_000);
 const content = z.string().min(1).max(5_000);
 const password = z.string().min(1).max(1_000);
 const email = z.string().min(1).max(320);
+const mediaIds = z.array(z.int().positive()).max(4).describe("Up to 4 media ids of the caller's uploads, in display order");
 
-export const PostInput = z.looseObject({ title, description: description.optional().describe('Default ""') }).meta({ id: 'PostInput' });
+export const PostInput = z
+  .looseObject({ title, description: description.optional().describe('Default ""'), media: mediaIds.optional() })
+  .meta({ id: 'PostInput' });
 
 export const CommentInput = z
   .union([z.looseObject({ content }), z.looseObject({ comment: content.describe('The original app’s name for content') })])
@@ -48,8 +51,8 @@ export const LoginInput = z
 export const PasswordConfirmation = z.looseObject({ password: password.describe('The current password') }).meta({ id: 'PasswordConfirmation' });
 
 export const PostEdit = z
-  .looseObject({ title: title.optional(), description: description.optional() })
-  .meta({ id: 'PostEdit', description: 'At least one of title and description' });
+  .looseObject({ title: title.optional(), description: description.optional(), media: mediaIds.optional() })
+  .meta({ id: 'PostEdit', description: 'At least one of title, description and media' });
 
 export const CommentEdit = z.looseObject({ content }).meta({ id: 'CommentEdit' });
 
@@ -60,3 +63,10 @@ export const ProfileEdit = z
     avatar: z.int().positive().nullable().optional().describe("A media id of the caller's uploads, or null to remove it"),
   })
   .meta({ id: 'ProfileEdit', description: 'At least one of name, bio and avatar' });
+
+export const MediaUpload = z
+  .looseObject({
+    file: z.string().meta({ format: 'binary' }).describe('One JPEG, PNG, WebP or GIF, at most 10 MB and 40 megapixels'),
+    alternativeText: z.string().max(1_500).optional().describe('0–1,500 characters'),
+  })
+  .meta({ id: 'MediaUpload', description: 'multipart/form-data: one image in the field `file`' });

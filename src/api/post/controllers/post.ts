@@ -19,6 +19,20 @@ const lists = {
   likes: (postId: number): ListId => ({ name: `likes:${postId}`, keyLength: 1 }),
 };
 
+/** `media`: absent, or up to 4 distinct positive integer ids (the service checks whose they are). */
+function mediaIds(body: Record<string, unknown>): number[] | undefined {
+  const value = body.media;
+  if (value === undefined) return undefined;
+  const invalid = (message: string): never => {
+    throw new errors.ValidationError(message, { errors: [{ path: ['media'], message, name: 'ValidationError' }] });
+  };
+  if (!Array.isArray(value)) return invalid('media must be a list of media ids');
+  if (value.length > 4) return invalid('A post has at most 4 media');
+  if (!value.every((id) => Number.isSafeInteger(id) && id > 0)) return invalid('media must be a list of media ids');
+  if (new Set(value).size !== value.length) return invalid('A media id appears twice');
+  return value as number[];
+}
+
 /** Thin controllers: parse and validate the request, call the post service, shape the answer. */
 export default factories.createCoreController(POST, ({ strapi }: { strapi: Core.Strapi }) => {
   const service = () => strapi.service(POST) as unknown as PostService;
@@ -35,8 +49,9 @@ export default factories.createCoreController(POST, ({ strapi }: { strapi: Core.
       const body = bodyOf(ctx.request.body);
       const title = text(body, 'title', { min: 1, max: 200, required: true });
       const description = text(body, 'description', { min: 0, max: 10_000, required: false });
+      const media = mediaIds(body);
       ctx.status = 201;
-      ctx.body = { data: await service().createPost(author, { title, description }), meta: {} };
+      ctx.body = { data: await service().createPost(author, { title, description, media }), meta: {} };
     },
 
     async findOne(ctx: Context) {
@@ -85,9 +100,10 @@ export default factories.createCoreController(POST, ({ strapi }: { strapi: Core.
       const fields = {
         title: body.title === undefined ? undefined : text(body, 'title', { min: 1, max: 200, required: true }),
         description: body.description === undefined ? undefined : text(body, 'description', { min: 0, max: 10_000, required: true }),
+        media: mediaIds(body),
       };
-      if (fields.title === undefined && fields.description === undefined) {
-        throw new errors.ValidationError('Send title or description (or both)');
+      if (fields.title === undefined && fields.description === undefined && fields.media === undefined) {
+        throw new errors.ValidationError('Send title, description or media');
       }
       ctx.body = { data: await service().edit(ref(ctx), id, fields), meta: {} };
     },

@@ -7,6 +7,7 @@ import type { Page } from '../../../lib/input';
 import type { Ref } from '../../../lib/refs';
 import type { ReportInput } from '../../../lib/report-input';
 import type { CommentView, LikeState, PostPage, PostView, PublicProfile, ReportView } from '../../../lib/shapes';
+import { mediaRules } from '../../media/services/media';
 import type profileService from '../../profile/services/profile';
 import type reportService from '../../report/services/report';
 
@@ -25,7 +26,8 @@ const notFound = (): never => {
  * concurrency. Every query is a repository's (src/db/repositories).
  */
 export default factories.createCoreService('api::post.post', ({ strapi }: { strapi: Core.Strapi }) => {
-  const { posts, comments, timelines, users } = repositories(strapi);
+  const { posts, comments, timelines, users, media } = repositories(strapi);
+  const rules = mediaRules(strapi);
   const profiles = () => strapi.service('api::profile.profile') as unknown as ReturnType<typeof profileService>;
 
   const postPage = async (page: Awaited<ReturnType<typeof timelines.publicTimeline>>, viewerId?: number): Promise<ViewPage<PostView>> =>
@@ -50,8 +52,18 @@ export default factories.createCoreService('api::post.post', ({ strapi }: { stra
       return (await posts.one(ref, viewerId)) ?? notFound();
     },
 
-    async createPost(author: Caller, input: { title: string; description: string }): Promise<PostView> {
-      return viewOf(await posts.create(author, input), author.id);
+    /**
+     * The post and its media in one transaction: each media id must be the author's upload and
+     * attached nowhere else (src/db/repositories/media.ts locks them and a UNIQUE index decides
+     * a race), or nothing is created.
+     */
+    async createPost(author: Caller, input: { title: string; description: string; media?: number[] }): Promise<PostView> {
+      const id = await strapi.db.transaction(async ({ trx }) => {
+        const postId = await posts.create(author, input);
+        if (input.media && input.media.length > 0) await rules.attach(() => media.setPostMedia(trx, author.id, postId, input.media ?? []), 'media');
+        return postId;
+      });
+      return viewOf(id, author.id);
     },
 
     /**
@@ -60,13 +72,18 @@ export default factories.createCoreService('api::post.post', ({ strapi }: { stra
      * written to a post that a concurrent delete has already emptied of comments.
      */
     async remove(ref: Ref, callerId: number): Promise<PostKey> {
-      return strapi.db.transaction(async ({ trx }) => {
+      const { key, fileIds } = await strapi.db.transaction(async ({ trx }) => {
         const row = (await posts.findKey(trx, ref, { lock: 'update' })) ?? notFound();
         if (row.authorId !== callerId) throw new ForbiddenError('Only the author can delete this post');
-        const key = { id: row.id, documentId: row.documentId };
-        await posts.deleteWithComments(trx, key);
-        return key;
+        const found = { id: row.id, documentId: row.documentId };
+        const attached = await media.postFileIds(trx, row.id);
+        await posts.deleteWithComments(trx, found);
+        return { key: found, fileIds: attached };
       });
+      // Its media go with it, files in every format included, once the delete is committed (a
+      // failure here leaves uploads attached to nothing, which the clean-up task deletes).
+      await rules.deleteFiles(fileIds);
+      return key;
     },
 
     async like(ref: Ref, userId: number): Promise<LikeState> {
@@ -102,11 +119,13 @@ export default factories.createCoreService('api::post.post', ({ strapi }: { stra
      * Manager does not go through here, so it leaves editedAt alone). The row is locked so a
      * concurrent delete cannot be followed by an edit of nothing.
      */
-    async edit(ref: Ref, callerId: number, fields: { title?: string; description?: string }): Promise<PostView> {
+    async edit(ref: Ref, callerId: number, fields: { title?: string; description?: string; media?: number[] }): Promise<PostView> {
       const id = await strapi.db.transaction(async ({ trx }) => {
         const row = (await posts.findKey(trx, ref, { lock: 'update', visibleTo: { viewerId: callerId } })) ?? notFound();
         if (row.authorId !== callerId) throw new ForbiddenError('Only the author can edit this post');
-        await posts.edit(row.id, fields);
+        // Media left out of the new list are attached to nothing from now (the clean-up task's clock).
+        if (fields.media) await rules.attach(() => media.setPostMedia(trx, callerId, row.id, fields.media ?? []), 'media');
+        await posts.edit(row.id, { title: fields.title, description: fields.description });
         return row.id;
       });
       return viewOf(id, callerId);

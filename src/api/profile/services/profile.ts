@@ -7,6 +7,7 @@ import type { ProfileRow } from '../../../db/repositories/users';
 import type { Ref } from '../../../lib/refs';
 import { withViews, type PageRequest, type ViewPage } from '../../../lib/cursor-page';
 import type { Counts, OwnProfile, PublicProfile } from '../../../lib/shapes';
+import { mediaRules } from '../../media/services/media';
 
 const { ValidationError, NotFoundError, ApplicationError } = errors;
 
@@ -17,7 +18,7 @@ const usersPermissions = (strapi: Core.Strapi) => strapi.plugin('users-permissio
  * deleting one's account. Every query is a repository's (src/db/repositories/users.ts).
  */
 export default ({ strapi }: { strapi: Core.Strapi }) => {
-  const { users } = repositories(strapi);
+  const { users, media } = repositories(strapi);
 
   /** Posts a moderator hid count only in their author's own view. */
   const countsOf = (row: ProfileRow, ownView: boolean): Counts => ({
@@ -33,7 +34,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     name: row.name,
     email: row.email,
     bio: row.bio,
-    avatar: null,
+    avatar: row.avatar,
     createdAt: row.createdAt,
     ...countsOf(row, true),
   });
@@ -45,7 +46,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     username: row.username,
     name: row.name,
     bio: row.bio,
-    avatar: null,
+    avatar: row.avatar,
     createdAt: row.createdAt,
     ...countsOf(row, row.id === viewerId),
     followedByMe: viewerId !== undefined && row.followedByMe,
@@ -85,14 +86,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     following: async (userId: number, viewerId: number | undefined, request: PageRequest) =>
       profilePage(await users.followingPage(userId, request), viewerId),
 
-    /** Edits the caller's name and bio. An avatar must be one of the caller's uploads (the media issue); until uploads exist, only null is one. */
+    /**
+     * Edits the caller's name, bio and avatar. An avatar must be one of the caller's uploads,
+     * attached nowhere else (src/api/media/services/media.ts: the same rule as a post's media, in
+     * the same transaction as the other fields); null removes it, and the old one is freed.
+     */
     async updateMe(userId: number, fields: { name?: string; bio?: string; avatar?: number | null }): Promise<OwnProfile> {
-      if (fields.avatar !== undefined && fields.avatar !== null) {
-        throw new ValidationError('avatar must be the id of one of your uploads, or null', {
-          errors: [{ path: ['avatar'], message: 'Not one of your uploads', name: 'ValidationError' }],
-        });
-      }
-      await users.updateProfile(userId, { name: fields.name, bio: fields.bio });
+      await strapi.db.transaction(async ({ trx }) => {
+        if (fields.avatar !== undefined) await mediaRules(strapi).attach(() => media.setAvatar(trx, userId, fields.avatar ?? null), 'avatar');
+        await users.updateProfile(userId, { name: fields.name, bio: fields.bio });
+      });
       return ownProfile(await requireProfile({ id: userId }));
     },
 
