@@ -202,8 +202,29 @@ describe('bad input: a 4xx in the envelope, nothing left on disk', () => {
     await expectRefusedCleanly(400, () => upload(alice, bomb, { filename: 'bomb.png' }));
   }, 60_000);
 
-  it.each(['../../../etc/passwd.png', '..\\..\\boot.png', '/abs/x.png', '..'])('a path in the file name (%s)', async (filename) => {
-    await expectRefusedCleanly(400, async () => upload(alice, await png(), { filename }));
+  /** A multipart body written by hand: supertest's form-data would reduce the name to its basename. */
+  async function rawUpload(user: TestUser, filename: string, bytes: Buffer): Promise<Envelope> {
+    const boundary = 'rawboundary7e3f';
+    const body = Buffer.concat([
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: image/png\r\n\r\n`),
+      bytes,
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+    return http.post('/media', user.jwt).set('Content-Type', `multipart/form-data; boundary=${boundary}`).send(body);
+  }
+
+  it.each(['../../../etc/passwd.png', '/abs/x.png', 'a/../../b.png', '..'])('a path in the file name (%s) is refused', async (filename) => {
+    await expectRefusedCleanly(400, async () => rawUpload(alice, filename, await png()));
+  });
+
+  it('a Windows path in the file name is cut to its last segment by the parser (formidable), and stored under a name of ours', async () => {
+    const before = listUploads();
+    const res = await rawUpload(alice, '..\\..\\..\\windows\\boot.png', await png());
+    expect(res.status).toBe(201);
+    const row = await strapi.db.query('plugin::upload.file').findOne({ where: { id: res.body.data.id } });
+    expect(row.name).toBe('boot.png');
+    expect(res.body.data.url).toMatch(/^\/uploads\/boot_[0-9a-f]+\.png$/);
+    expect([...listUploads()].filter((name) => !before.has(name)).every((name) => !name.includes('..'))).toBe(true);
   });
 
   it('two files in one request', async () => {
