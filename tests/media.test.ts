@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Core } from '@strapi/strapi';
@@ -253,6 +253,55 @@ describe('bad input: a 4xx in the envelope, nothing left on disk', () => {
     expect(res.body.error?.name).toBe('ValidationError');
   });
 
+  it('a 1 GB upload is cut off at the limit: 413, and never more than the limit on disk', async () => {
+    const { request } = await import('node:http');
+    const url = new URL(http.base);
+    const boundary = 'streamboundary';
+    let largest = 0;
+    const watch = setInterval(() => {
+      let total = 0;
+      for (const name of listTmp()) {
+        try {
+          total += statSync(path.join(TMP, name)).size;
+        } catch {
+          /* removed meanwhile */
+        }
+      }
+      largest = Math.max(largest, total);
+    }, 5);
+    const sent = { bytes: 0 };
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(
+        { host: url.hostname, port: url.port, method: 'POST', path: '/api/media', headers: {
+          authorization: `Bearer ${alice.jwt}`,
+          'content-type': `multipart/form-data; boundary=${boundary}`,
+          'content-length': String(1024 ** 3),
+        } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+          req.destroy();
+        }
+      );
+      req.on('error', (error) => (sent.bytes > 0 ? undefined : reject(error)));
+      req.write(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="huge.png"\r\nContent-Type: image/png\r\n\r\n`);
+      const chunk = Buffer.alloc(256 * 1024, 1);
+      const pump = () => {
+        while (sent.bytes < 1024 ** 3 && !req.destroyed) {
+          sent.bytes += chunk.length;
+          if (!req.write(chunk)) return void req.once('drain', pump);
+        }
+      };
+      pump();
+    });
+    clearInterval(watch);
+    expect(status).toBe(413);
+    expect(sent.bytes).toBeLessThan(256 * 1024 * 1024);
+    expect(largest).toBeLessThanOrEqual(10 * 1024 * 1024 + 64 * 1024);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(listTmp()).toEqual([]);
+  }, 60_000);
+
   it('a body over 10 MB is a 413, refused while it streams in', async () => {
     const big = Buffer.alloc(11 * 1024 * 1024, 7);
     const res = await expectRefusedCleanly(413, () => upload(alice, big, { filename: 'big.png' }));
@@ -322,6 +371,17 @@ describe('media on posts', () => {
     }
   }, 60_000);
 
+  it('the attach race between edits of two posts', async () => {
+    const [p1, p2] = [(await newPost(alice, undefined, 'edit race 1')).body.data, (await newPost(alice, undefined, 'edit race 2')).body.data];
+    for (let round = 0; round < 10; round++) {
+      const m = await uploadOk(alice, await png(round + 1, 7));
+      const results = await Promise.all([p1, p2].map((p) => http.put(`/posts/${p.documentId}`, alice.jwt).send({ media: [m.id] })));
+      expect(results.map((r) => r.status).sort()).toEqual([200, 400]);
+      expect(await strapi.db.connection('files_related_mph').where({ file_id: m.id })).toHaveLength(1);
+      await Promise.all([p1, p2].map((p) => http.put(`/posts/${p.documentId}`, alice.jwt).send({ media: [] })));
+    }
+  }, 60_000);
+
   it('the attach race between a post and an avatar', async () => {
     for (let round = 0; round < 5; round++) {
       const m = await uploadOk(alice, await png(round + 1, 6));
@@ -332,6 +392,35 @@ describe('media on posts', () => {
       expect(await strapi.db.connection('files_related_mph').where({ file_id: m.id })).toHaveLength(1);
     }
     await http.put('/users/users', alice.jwt).send({ avatar: null });
+  }, 60_000);
+
+  it('PostgreSQL: the row lock alone decides the race too (the UNIQUE index dropped for the test)', async () => {
+    if (!onPostgres()) return;
+    const { ATTACH_INDEX, ensureMediaTables } = await import('../src/db/repositories/media');
+    await strapi.db.connection.raw(`DROP INDEX ${ATTACH_INDEX}`);
+    try {
+      // Edits of two existing posts and an avatar: unlike two new posts by one author (which
+      // take turns on the author's counter row), nothing else orders these transactions.
+      const [p1, p2] = [(await newPost(alice, undefined, 'lock race 1')).body.data, (await newPost(alice, undefined, 'lock race 2')).body.data];
+      for (let round = 0; round < 10; round++) {
+        const m = await uploadOk(alice, await png(round + 1, 4));
+        const results = await Promise.all([
+          http.put(`/posts/${p1.documentId}`, alice.jwt).send({ media: [m.id] }),
+          http.put(`/posts/${p2.documentId}`, alice.jwt).send({ media: [m.id] }),
+          http.put('/users/users', alice.jwt).send({ avatar: m.id }),
+        ]);
+        expect(results.map((r) => r.status).sort()).toEqual([200, 400, 400]);
+        expect(await strapi.db.connection('files_related_mph').where({ file_id: m.id })).toHaveLength(1);
+        // Free the winner's hold for the next round.
+        await Promise.all([
+          http.put(`/posts/${p1.documentId}`, alice.jwt).send({ media: [] }),
+          http.put(`/posts/${p2.documentId}`, alice.jwt).send({ media: [] }),
+          http.put('/users/users', alice.jwt).send({ avatar: null }),
+        ]);
+      }
+    } finally {
+      await ensureMediaTables(strapi);
+    }
   }, 60_000);
 
   it('the database refuses a second link of one upload, whatever the code does (the UNIQUE index)', async () => {
@@ -444,6 +533,15 @@ describe('the clean-up task', () => {
     const tasks = strapi.config.get('server.cron') as { enabled: boolean; tasks: Record<string, { options: { rule: string } }> };
     expect(tasks.enabled).toBe(true);
     expect(tasks.tasks.mediaCleanUp.options.rule).toBe('17 * * * *');
+  });
+});
+
+describe('the API description', () => {
+  it('describes POST /media as a multipart upload with a binary file', async () => {
+    const doc = (await http.get('/openapi.json')).body as { paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: unknown }> } }>> };
+    const body = JSON.stringify(doc.paths['/media'].post.requestBody?.content['multipart/form-data']);
+    expect(body).toContain('binary');
+    expect(body).toContain('alternativeText');
   });
 });
 
