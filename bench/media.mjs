@@ -27,12 +27,12 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 
 /** A 4000×3000 (12-megapixel) JPEG of about 2 MB: a photo-like gradient with grain. */
 async function photo() {
-  const grain = await sharp({ create: { width: 4000, height: 3000, channels: 3, background: { r: 0, g: 0, b: 0 }, noise: { type: 'gaussian', mean: 128, sigma: 12 } } })
+  const grain = await sharp({ create: { width: 4000, height: 3000, channels: 3, background: { r: 0, g: 0, b: 0 }, noise: { type: 'gaussian', mean: 128, sigma: 20 } } })
     .raw()
     .toBuffer();
-  const base = sharp(grain, { raw: { width: 4000, height: 3000, channels: 3 } }).blur(1.2);
+  const base = sharp(grain, { raw: { width: 4000, height: 3000, channels: 3 } }).blur(0.8);
   let best = null;
-  for (const quality of [60, 70, 78, 85, 90]) {
+  for (const quality of [70, 80, 88, 92, 95]) {
     const bytes = await base.clone().jpeg({ quality }).toBuffer();
     if (!best || Math.abs(bytes.length - 2e6) < Math.abs(best.length - 2e6)) best = bytes;
   }
