@@ -4,7 +4,7 @@ import { ensureAuthGeneration } from './db/auth-generation';
 import { ensureDerivedTables } from './db/derived/ensure';
 import { ensureMediaTables } from './db/repositories/media';
 import { configureContentManagerLayouts } from './bootstrap/content-manager-layouts';
-import { seedModeratorRole } from './bootstrap/moderator-role';
+import { addModeratorMediaFields, seedModeratorRole } from './bootstrap/moderator-role';
 import { seedDefaultPermissions } from './bootstrap/permissions';
 import { subscribeReportLifecycles } from './bootstrap/report-lifecycles';
 import { correctGeneratedDescriptions } from './openapi/install';
@@ -35,6 +35,7 @@ export default {
       await ensureMediaTables(strapi);
       await seedDefaultPermissions(strapi);
       await seedModeratorRole(strapi);
+      await addModeratorMediaFields(strapi);
       await configureContentManagerLayouts(strapi);
       await ensureAuthGeneration(strapi);
     } finally {

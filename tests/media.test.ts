@@ -5,6 +5,7 @@ import type { Core } from '@strapi/strapi';
 import sharp from 'sharp';
 import { Client } from 'pg';
 import { cleanUpMedia, CLEANUP_LOCK_KEY } from '../src/api/media/services/clean-up';
+import { adminSession, cm } from './helpers/admin';
 import { createUser, type TestUser } from './helpers/fixtures';
 import { pgAdminConfig } from './helpers/env';
 import { useStrapi, type Api } from './helpers/strapi';
@@ -445,11 +446,19 @@ describe('media on posts', () => {
     expect(await strapi.db.query('plugin::upload.file').count({ where: { id: { $in: [big.id, small.id] } } })).toBe(0);
   });
 
-  it('the Content Manager sees a post’s images, in order', async () => {
+  it('the Content Manager sees a post’s images, in order, and so does a moderator', async () => {
     const m = await Promise.all([1, 2, 3].map(async (w) => uploadOk(alice, await png(w, 8))));
     const post = await newPost(alice, [m[2].id, m[0].id, m[1].id]);
     const doc = await strapi.documents('api::post.post').findOne({ documentId: post.body.data.documentId, populate: ['media'] as never });
     expect((doc as unknown as { media: Array<{ id: number }> }).media.map((f) => f.id)).toEqual([m[2].id, m[0].id, m[1].id]);
+    // The edit view has the field, and a moderator reads it through the Content Manager's API.
+    const contentTypes = strapi.plugin('content-manager').service('content-types');
+    const configuration = await contentTypes.findConfiguration(contentTypes.findContentType('api::post.post'));
+    expect(JSON.stringify(configuration.layouts.edit)).toContain('"media"');
+    const mod = await adminSession(strapi);
+    const read = await mod.get(cm('api::post.post', post.body.data.documentId));
+    expect(read.status).toBe(200);
+    expect(read.body.data.media.map((f: { id: number }) => f.id)).toEqual([m[2].id, m[0].id, m[1].id]);
   });
 });
 

@@ -11,10 +11,10 @@ import type { Core } from '@strapi/strapi';
 export const MODERATOR_CODE = 'social-moderator';
 
 const EXPLORER = 'plugin::content-manager.explorer';
-const POST_FIELDS = ['title', 'description', 'author', 'comments', 'likedBy', 'hidden', 'moderationNote', 'openReports', 'reports'];
+const POST_FIELDS = ['title', 'description', 'author', 'comments', 'likedBy', 'hidden', 'moderationNote', 'openReports', 'reports', 'media'];
 const COMMENT_FIELDS = ['content', 'author', 'post', 'hidden', 'moderationNote', 'openReports', 'reports'];
 const REPORT_FIELDS = ['reason', 'details', 'state', 'target', 'reporter', 'post', 'comment', 'resolvedBy', 'resolvedAt'];
-const USER_READ_FIELDS = ['username', 'email', 'name', 'blocked', 'confirmed', 'posts', 'comments'];
+const USER_READ_FIELDS = ['username', 'email', 'name', 'blocked', 'confirmed', 'posts', 'comments', 'avatar'];
 
 type Permission = { action: string; subject: string; properties: { fields?: string[] }; conditions: string[] };
 const permission = (action: string, subject: string, fields?: string[]): Permission => ({
@@ -53,5 +53,36 @@ export async function seedModeratorRole(strapi: Core.Strapi): Promise<void> {
   }
   await roles.assignPermissions(role.id, MODERATOR_PERMISSIONS);
   await store.set({ key: FLAG, value: true });
+  await store.set({ key: MEDIA_FLAG, value: true });
   strapi.log.info('Created the Moderator admin role (first boot).');
+}
+
+/** Fields added to the Moderator role after it was first seeded, once: a post's images, a user's avatar. */
+const MEDIA_FLAG = 'moderator-role-media-fields';
+const ADDED_FIELDS: Array<{ action: string; subject: string; field: string }> = [
+  { action: `${EXPLORER}.read`, subject: 'api::post.post', field: 'media' },
+  { action: `${EXPLORER}.update`, subject: 'api::post.post', field: 'media' },
+  { action: `${EXPLORER}.read`, subject: 'plugin::users-permissions.user', field: 'avatar' },
+];
+
+/**
+ * Databases whose Moderator role predates photos: its post and user permissions list their
+ * fields, so moderators would not see the images. Adds those fields once (an administrator's
+ * later removal stays), to the role's existing permissions only.
+ */
+export async function addModeratorMediaFields(strapi: Core.Strapi): Promise<void> {
+  const store = strapi.store({ type: 'plugin', name: 'social' });
+  if (await store.get({ key: MEDIA_FLAG })) return;
+  const role = await strapi.db.query('admin::role').findOne({ where: { code: MODERATOR_CODE } });
+  if (role) {
+    for (const { action, subject, field } of ADDED_FIELDS) {
+      const found = (await strapi.db.query('admin::permission').findOne({ where: { role: role.id, action, subject } })) as
+        | { id: number; properties?: { fields?: string[] } }
+        | null;
+      const fields = found?.properties?.fields;
+      if (!found || !Array.isArray(fields) || fields.includes(field)) continue;
+      await strapi.db.query('admin::permission').update({ where: { id: found.id }, data: { properties: { ...found.properties, fields: [...fields, field] } } });
+    }
+  }
+  await store.set({ key: MEDIA_FLAG, value: true });
 }
