@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Core } from '@strapi/strapi';
@@ -523,6 +523,18 @@ describe('the clean-up task', () => {
     void media;
   });
 
+  it('deletes the uploads of a deleted account: its posts’ media, its avatar and its free uploads', async () => {
+    const user = await createUser(strapi);
+    const onPost = await uploadOk(user, await png(15, 3));
+    const avatar = await uploadOk(user, await png(16, 3));
+    const free = await uploadOk(user, await png(17, 3));
+    expect((await http.post('/posts', user.jwt).send({ title: 'soon gone', media: [onPost.id] })).status).toBe(201);
+    expect((await http.put('/users/users', user.jwt).send({ avatar: avatar.id })).status).toBe(200);
+    expect((await http.delete('/users/users', user.jwt).send({ password: user.password })).status).toBe(200);
+    await cleanUpMedia(strapi);
+    for (const m of [onPost, avatar, free]) expect([m.id, (await getUrl(m.url)).status]).toEqual([m.id, 404]);
+  });
+
   it('runs on one node at a time (PostgreSQL advisory lock)', async () => {
     if (!onPostgres()) return;
     const connection = strapi.config.get('database.connection') as { connection: Record<string, unknown> };
@@ -542,6 +554,23 @@ describe('the clean-up task', () => {
     const tasks = strapi.config.get('server.cron') as { enabled: boolean; tasks: Record<string, { options: { rule: string } }> };
     expect(tasks.enabled).toBe(true);
     expect(tasks.tasks.mediaCleanUp.options.rule).toBe('17 * * * *');
+  });
+});
+
+describe('files under /uploads', () => {
+  it('anything but the four image types is sent as a download, with nosniff (files of the admin’s Media Library)', async () => {
+    const file = path.join(uploadsDir(), `planted-${Date.now()}.html`);
+    writeFileSync(file, '<script>alert(1)</script>');
+    try {
+      const res = await getUrl(`/uploads/${path.basename(file)}`);
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toBe('application/octet-stream');
+      expect(res.headers['content-disposition']).toBe('attachment');
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect((await getUrl('/uploads/nothing-here.png')).headers['x-content-type-options']).toBe('nosniff');
+    } finally {
+      rmSync(file, { force: true });
+    }
   });
 });
 
