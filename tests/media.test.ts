@@ -523,6 +523,15 @@ describe('the clean-up task', () => {
     void media;
   });
 
+  it('deletes the media of a post deleted in the Content Manager at its next run', async () => {
+    const m = await uploadOk(alice, await png(18, 3));
+    const post = await http.post('/posts', alice.jwt).send({ title: 'deleted by a moderator', media: [m.id] });
+    await strapi.documents('api::post.post').delete({ documentId: post.body.data.documentId });
+    expect((await getUrl(m.url)).status).toBe(200);
+    await cleanUpMedia(strapi);
+    expect((await getUrl(m.url)).status).toBe(404);
+  });
+
   it('deletes the uploads of a deleted account: its posts’ media, its avatar and its free uploads', async () => {
     const user = await createUser(strapi);
     const onPost = await uploadOk(user, await png(15, 3));
