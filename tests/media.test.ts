@@ -63,6 +63,19 @@ async function hugeHeaderPng(): Promise<Buffer> {
   return Buffer.concat([header, small.subarray(33)]);
 }
 
+/** A GIF of `frames` frames on a w×h screen, each frame one pixel: a tiny file, a huge decode. */
+function animatedGif(w: number, h: number, frames: number): Buffer {
+  const parts = [Buffer.from('GIF89a'), Buffer.from([w & 255, w >> 8, h & 255, h >> 8, 0x80, 0, 0]), Buffer.from([0, 0, 0, 255, 255, 255])];
+  parts.push(Buffer.from([0x21, 0xff, 0x0b]), Buffer.from('NETSCAPE2.0'), Buffer.from([3, 1, 0, 0, 0]));
+  for (let i = 0; i < frames; i++) {
+    parts.push(Buffer.from([0x21, 0xf9, 4, 0, 10, 0, 0, 0]));
+    // One pixel of colour i % 2 (LZW: clear, index, end), so consecutive frames differ.
+    parts.push(Buffer.from([0x2c, 0, 0, 0, 0, 1, 0, 1, 0, 0, 2, 2, i % 2 ? 0x4c : 0x44, 0x01, 0]));
+  }
+  parts.push(Buffer.from([0x3b]));
+  return Buffer.concat(parts);
+}
+
 function upload(user: TestUser | null, bytes: Buffer | null, options: { filename?: string; type?: string; alternativeText?: string; field?: string } = {}) {
   const req = http.post('/media', user?.jwt);
   if (options.alternativeText !== undefined) req.field('alternativeText', options.alternativeText);
@@ -213,6 +226,14 @@ describe('bad input: a 4xx in the envelope, nothing left on disk', () => {
     ]);
     return http.post('/media', user.jwt).set('Content-Type', `multipart/form-data; boundary=${boundary}`).send(body);
   }
+
+  it('an animation whose frames together exceed 40 megapixels (11 frames of 2000×2000 in 300 bytes)', async () => {
+    await expectRefusedCleanly(400, () => upload(alice, animatedGif(2000, 2000, 11), { filename: 'frames.gif' }));
+    // The same file with fewer, smaller frames is stored, animated.
+    const ok = await uploadOk(alice, animatedGif(20, 20, 3), { filename: 'frames.gif' });
+    expect(ok.mime).toBe('image/gif');
+    expect((await sharp((await getUrl(ok.url).buffer(true)).body as Buffer).metadata()).pages).toBe(3);
+  });
 
   it.each(['../../../etc/passwd.png', '/abs/x.png', 'a/../../b.png', '..'])('a path in the file name (%s) is refused', async (filename) => {
     await expectRefusedCleanly(400, async () => rawUpload(alice, filename, await png()));

@@ -75,10 +75,18 @@ async function sanitize(input: string, workDir: string): Promise<{ file: string;
   const height = meta.pageHeight ?? meta.height ?? 0;
   if (!width || !height) return refuse('The image has no dimensions');
   if (width * height > MAX_PIXELS) return refuse(`The image is ${width}×${height}, over the 40-megapixel limit`);
+  // An animation decodes every frame: the limit counts them all (sharp's limitInputPixels, with
+  // `animated`, would refuse it at decoding anyway).
+  const frames = Math.max(1, meta.pages ?? 1);
+  if (width * height * frames > MAX_PIXELS) return refuse(`The animation is ${frames} frames of ${width}×${height}, over the 40-megapixel limit`);
   const accepted = format as Accepted;
   const out = path.join(workDir, `clean.${ACCEPTED[accepted][1]}`);
   try {
-    const pipeline = sharp(input, { limitInputPixels: MAX_PIXELS, failOn: 'error', animated: accepted === 'gif' || accepted === 'webp' }).rotate();
+    // rotate() (the EXIF orientation) flattens an animation to its first frame: animations,
+    // which carry no orientation in practice, keep their frames instead.
+    const animated = frames > 1;
+    const decoded = sharp(input, { limitInputPixels: MAX_PIXELS, failOn: 'error', animated });
+    const pipeline = animated ? decoded : decoded.rotate();
     const encoded =
       accepted === 'jpeg' ? pipeline.jpeg({ quality: 88, mozjpeg: false }) : accepted === 'png' ? pipeline.png() : accepted === 'webp' ? pipeline.webp({ quality: 88 }) : pipeline.gif();
     const info = await encoded.toFile(out);
