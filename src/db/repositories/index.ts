@@ -2,6 +2,7 @@ import type { Core } from '@strapi/strapi';
 import { commentRepository } from './comments';
 import { postRepository } from './posts';
 import { reportRepository } from './reports';
+import { searchRepository } from './search';
 import { timelineRepository } from './timelines';
 import { userRepository } from './users';
 
@@ -16,6 +17,7 @@ export type Repositories = {
   reports: ReturnType<typeof reportRepository>;
   users: ReturnType<typeof userRepository>;
   timelines: ReturnType<typeof timelineRepository>;
+  search: ReturnType<typeof searchRepository>;
 };
 
 const made = new WeakMap<Core.Strapi, Repositories>();
@@ -23,7 +25,7 @@ const made = new WeakMap<Core.Strapi, Repositories>();
 export function repositories(strapi: Core.Strapi): Repositories {
   let found = made.get(strapi);
   if (!found) {
-    found = { posts: postRepository(strapi), comments: commentRepository(strapi), reports: reportRepository(strapi), users: userRepository(strapi), timelines: timelineRepository(strapi) };
+    found = { posts: postRepository(strapi), comments: commentRepository(strapi), reports: reportRepository(strapi), users: userRepository(strapi), timelines: timelineRepository(strapi), search: searchRepository(strapi) };
     made.set(strapi, found);
   }
   return found;

@@ -183,9 +183,9 @@ export function userRepository(strapi: Core.Strapi) {
       return row ? Number(row.id) : null;
     },
 
-    /** Whether either of the two users blocked the other. */
-    async blockedBetween(a: number, b: number): Promise<boolean> {
-      return blockedEitherWay(knex(), a, b);
+    /** Whether either of the two users blocked the other (inside a transaction, pass it: SQLite has one connection). */
+    async blockedBetween(a: number, b: number, db: Knex | Knex.Transaction = knex()): Promise<boolean> {
+      return blockedEitherWay(db, a, b);
     },
 
     /**

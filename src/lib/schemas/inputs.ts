@@ -60,3 +60,9 @@ export const ProfileEdit = z
     avatar: z.int().positive().nullable().optional().describe("A media id of the caller's uploads, or null to remove it"),
   })
   .meta({ id: 'ProfileEdit', description: 'At least one of name, bio and avatar' });
+
+/** A search's query string (API.md, "Search"). */
+export const SearchQuery = {
+  q: z.string().describe('The search text: 1–100 characters after trimming. Words are letters and digits; everything else only separates them'),
+  ...CursorQuery,
+};

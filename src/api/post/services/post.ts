@@ -44,7 +44,7 @@ export default factories.createCoreService('api::post.post', ({ strapi }: { stra
    */
   const requireActable = async (db: Parameters<typeof posts.findKey>[0], ref: Ref, userId: number, lock?: 'share' | 'update'): Promise<PostKey & { blocked: boolean }> => {
     const row = (await posts.findKey(db, ref, { lock, visibleTo: { viewerId: userId, rule: { blocks: false } } })) ?? notFound();
-    const blocked = row.authorId !== null && row.authorId !== userId && (await users.blockedBetween(userId, row.authorId));
+    const blocked = row.authorId !== null && row.authorId !== userId && (await users.blockedBetween(userId, row.authorId, db));
     return { id: row.id, documentId: row.documentId, blocked };
   };
   const refuseBlocked = (): never => {
