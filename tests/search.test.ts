@@ -162,14 +162,13 @@ describe('search strings', () => {
     '𝔘𝔫𝔦𝔠𝔬𝔡𝔢',
     '😀'.repeat(100),
     '👨‍👩‍👧‍👦',
-    '\t\n\r',
   ];
 
   test('each gets a 200 page (found by its words only) and never a 5xx', async () => {
     const [a] = await users(1);
     const w = word();
     // Text a wildcard or an operator would wrongly match.
-    await post(a, `${w}abc ${w}_x`, `100% off ${w}s`);
+    await post(a, `${w}abc 100% ${w}s`, `50% off ${w}x`);
     for (const kind of ['posts', 'users'] as const) {
       for (const q of [...hostile, `${w}%`, `${w}_`, `${w}*`, `${w}:*`, `"${w}"*`, `${w} OR x`, `NEAR(${w})`]) {
         const res = await http.get(`/search/${kind}?q=${encodeURIComponent(q)}`);
@@ -186,7 +185,7 @@ describe('search strings', () => {
 
   test('q missing, empty, blank, over 100 characters, repeated or with NUL is a 400; 100 emoji are fine', async () => {
     for (const kind of ['posts', 'users']) {
-      for (const query of ['', '?q=', '?q=%20%20', `?q=${'x'.repeat(101)}`, `?q=${encodeURIComponent('😀'.repeat(101))}`, '?q=a&q=b', '?q[a]=b', '?q=a%00b']) {
+      for (const query of ['', '?q=', '?q=%20%20', '?q=%09%0A%0D', `?q=${'x'.repeat(101)}`, `?q=${encodeURIComponent('😀'.repeat(101))}`, '?q=a&q=b', '?q[a]=b', '?q=a%00b']) {
         const res = await http.get(`/search/${kind}${query}`);
         expect([kind, query, res.status, res.body.error?.name]).toEqual([kind, query, 400, 'ValidationError']);
       }
