@@ -54,6 +54,23 @@ describe('post search', () => {
     expect(await search('posts', w1.slice(0, 6))).toEqual([]);
   });
 
+  test('the same answers when every word counts as common (SQLite: the newest-first plan)', async () => {
+    const [a] = await users(1);
+    const [w1, w2] = [word(), word()];
+    const both = await post(a, `${w1} ${w2}`);
+    await post(a, `${w1} alone`);
+    await post(a, `${w1}x ${w2}`);
+    const again = await post(a, 'other', `${w2.toUpperCase()} then ${w1}`);
+    process.env.SEARCH_COMMON_WORD_POSTS = '1';
+    try {
+      expect(await search('posts', `${w1} ${w2}`, undefined, 1)).toEqual([again.id, both.id]);
+      expect(await search('posts', `${w1} nosuchword${word(4)}`)).toEqual([]);
+    } finally {
+      delete process.env.SEARCH_COMMON_WORD_POSTS;
+    }
+    expect(await search('posts', `${w1} ${w2}`, undefined, 1)).toEqual([again.id, both.id]);
+  });
+
   test('kept in step by triggers: edits, hiding, deletes, the Content Manager', async () => {
     const [a, b] = await users(2);
     const [old, fresh, cm] = [word(), word(), word()];

@@ -18,6 +18,8 @@ import type { TriggerSpec } from '../triggers';
 export const SEARCH = {
   posts: 'social_post_search',
   users: 'social_user_search',
+  /** SQLite: how many posts hold each word (an fts5vocab view of the post index, nothing stored). */
+  postWords: 'social_post_search_words',
 } as const;
 
 /** The text-search configuration (PostgreSQL): whole words, folded to lower case, nothing dropped. */
@@ -42,10 +44,11 @@ export function searchTableStatements(dialect: Dialect): string[] {
   return [
     `CREATE VIRTUAL TABLE ${q(SEARCH.posts)} USING fts5(title, description, tokenize = 'unicode61')`,
     `CREATE VIRTUAL TABLE ${q(SEARCH.users)} USING fts5(username, name, tokenize = 'unicode61', prefix = '1 2 3')`,
+    `CREATE VIRTUAL TABLE ${q(SEARCH.postWords)} USING fts5vocab(${q(SEARCH.posts)}, 'row')`,
   ];
 }
 
-export const searchDropTableNames = (): string[] => [SEARCH.posts, SEARCH.users];
+export const searchDropTableNames = (): string[] => [SEARCH.postWords, SEARCH.posts, SEARCH.users];
 
 /** Tables whose statistics a rebuild refreshes (PostgreSQL: the word statistics the planner reads). */
 export const searchAnalyzedTables = (dialect: Dialect): string[] => (dialect === 'postgres' ? [SEARCH.posts, SEARCH.users] : []);
