@@ -98,6 +98,16 @@ describe('block and unblock', () => {
     expect((await http.get('/users/users', a.jwt)).body).toMatchObject({ followers: 1, following: 0 });
   });
 
+  test('a block written by the Content Manager removes the follows too (a trigger), counters exact', async () => {
+    const [a, b] = await users(2);
+    for (const [x, y] of [[a, b], [b, a]] as const) expect((await http.post(`/users/follow/${y.id}`, x.jwt)).status).toBe(200);
+    await strapi.db.query('plugin::users-permissions.user').update({ where: { id: a.id }, data: { blocking: { connect: [b.id] } } as never });
+    expect((await http.get(`/users/${b.id}/profile`, a.jwt)).body).toMatchObject({ blockedByMe: true, followedByMe: false, followsMe: false });
+    expect(await followRows(a, b)).toEqual([{ n: 0 }]);
+    expect((await http.post(`/users/follow/${a.id}`, b.jwt)).status).toBe(403);
+    await expectCountersExact(strapi);
+  });
+
   test('neither can follow the other, nor like or comment on the other’s posts (403); unlike and unfollow stay allowed', async () => {
     const [a, b] = await users(2);
     const pa = await post(a);

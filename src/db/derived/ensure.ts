@@ -16,6 +16,7 @@ import {
   triggerSpecs,
 } from './definitions';
 import { DEFAULT_THRESHOLDS, type FeedThresholds } from './home-timeline';
+import { blockTriggerSpecs } from './blocks';
 import { searchAnalyzedTables, searchBackfillStatements, searchDropTableNames, searchTableStatements, searchTriggerSpecs } from './search';
 
 type State = { version: number; pullFollowers: number; pullPosts: number };
@@ -55,7 +56,8 @@ export async function ensureDerivedTables(strapi: Core.Strapi): Promise<{ rebuil
   const t = tables(strapi);
   const thresholds = feedThresholds(strapi);
   // The search indexes (search.ts) are derived tables like the others: same version, same rebuild.
-  const specs = [...triggerSpecs(t, thresholds), ...searchTriggerSpecs(t, dialect, TRIGGER_PREFIX)];
+  // So are the follows a block removes (blocks.ts).
+  const specs = [...triggerSpecs(t, thresholds), ...searchTriggerSpecs(t, dialect, TRIGGER_PREFIX), ...blockTriggerSpecs(t, TRIGGER_PREFIX)];
 
   for (const sql of listIndexStatements(t)) await knex.raw(sql);
   const [state, triggers] = await Promise.all([storedState(knex), existingTriggers(knex, dialect, TRIGGER_PREFIX)]);
