@@ -71,13 +71,21 @@ const queryKey = fc.constantFrom(
   'sort', 'sort[0]', 'fields[0]', 'populate', 'populate[author][populate]', 'pagination[page]', 'pagination[pageSize]',
   'pagination[start]', 'pagination[limit]', 'pagination', 'token', 'access_token', '_q', 'locale', 'status',
   // The cursor lists' own parameters (issue 12).
-  'limit', 'limit[]', 'cursor', 'cursor[a]'
+  'limit', 'limit[]', 'cursor', 'cursor[a]',
+  // Search (issue 14).
+  'q', 'q', 'q[]', 'q[a]'
 );
+/** Search strings of every hostile kind (issue 14): SQL and full-text operators, wildcards, quotes, NUL, unicode, RTL marks, emoji. */
+const HOSTILE_SEARCH = [
+  "'; DROP TABLE posts; --", "' OR '1'='1", '%', '_', '%_%', '"', "'", '\\', '" OR ""="', 'a OR b', 'a AND NOT b', 'NEAR(a b)',
+  'title:a', '{title}: a', '^a', 'a*', '*', '-a', 'a & b | !c', 'a <-> b', 'a:*', '!!', '(((', '\u0000', 'a\u0000b',
+  '\u200f\u202eabc\u202c', '\u200b', 'ä ö 中文 العربية עברית', '😀'.repeat(100), '😀'.repeat(101), '👨‍👩‍👧‍👦', ' ', 'x'.repeat(101),
+];
 /** Cursor-shaped values: two base64url parts, some of them valid JSON, none signed by the server. */
 const cursorLike = fc
   .tuple(fc.oneof(json.map((v) => JSON.stringify(v)), fc.string({ maxLength: 60 })), fc.string({ maxLength: 30 }))
   .map(([payload, signature]) => `${Buffer.from(payload).toString('base64url')}.${Buffer.from(signature).toString('base64url')}`);
-const query = fc.array(fc.tuple(queryKey, fc.oneof(fc.string({ maxLength: 30 }), cursorLike, fc.constantFrom('password', '*', '-1', '0', '41', '1e1', '1000000', 'author.password', 'true'))), { maxLength: 4 })
+const query = fc.array(fc.tuple(queryKey, fc.oneof(fc.string({ maxLength: 30 }), cursorLike, fc.constantFrom('password', '*', '-1', '0', '41', '1e1', '1000000', 'author.password', 'true'), fc.constantFrom(...HOSTILE_SEARCH))), { maxLength: 4 })
   .map((pairs) => pairs.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&'));
 
 const rawBody = fc.oneof(

@@ -228,6 +228,25 @@ describe('real answers conform to the description', () => {
     await conforms('GET /users/{id}/profile', 200, () => http.get(`/users/${alice.id}/profile`));
   });
 
+  it('blocks, mutes and search (Part 2)', async () => {
+    const dave = await createUser(strapi);
+    for (const verb of ['block', 'unblock', 'mute', 'unmute']) {
+      await conforms(`POST /users/${verb}/{id}`, 200, () => http.post(`/users/${verb}/${dave.id}`, carol.jwt));
+      await conforms(`POST /users/${verb}/{id}`, 400, () => http.post(`/users/${verb}/${carol.id}`, carol.jwt));
+    }
+    await http.post(`/users/block/${dave.id}`, carol.jwt);
+    await http.post(`/users/mute/${dave.id}`, carol.jwt);
+    for (const list of ['blocks', 'mutes']) {
+      const page = await conforms(`GET /users/${list}`, 200, () => http.get(`/users/${list}?limit=1`, carol.jwt));
+      expect(page.body.data).toHaveLength(1);
+      await conforms(`GET /users/${list}`, 403, () => http.get(`/users/${list}`));
+    }
+    await conforms('GET /search/posts', 200, () => http.get(`/search/posts?q=${encodeURIComponent('Described post')}`, bob.jwt));
+    await conforms('GET /search/posts', 400, () => http.get('/search/posts?q=%20'));
+    await conforms('GET /search/users', 200, () => http.get('/search/users?q=alice'));
+    await conforms('GET /search/users', 400, () => http.get(`/search/users?q=${'x'.repeat(101)}`));
+  });
+
   it('covered a success and an error of every route of the contract', () => {
     const uncovered = CONTRACT.filter((route) => checked.get(route)?.size !== 2);
     expect(uncovered).toEqual([]);

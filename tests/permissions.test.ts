@@ -59,6 +59,8 @@ describe('default permissions', () => {
       'api::profile.profile.login',
       'api::profile.profile.posts',
       'api::profile.profile.profile',
+      'api::search.search.posts',
+      'api::search.search.users',
     ]);
     expect([...AUTHENTICATED_ACTIONS].sort()).toEqual([
       'api::comment.comment.delete',
@@ -78,6 +80,8 @@ describe('default permissions', () => {
       'api::post.post.report',
       'api::post.post.unlike',
       'api::post.post.update',
+      'api::profile.profile.block',
+      'api::profile.profile.blocks',
       'api::profile.profile.deleteMe',
       'api::profile.profile.findByEmail',
       'api::profile.profile.follow',
@@ -85,10 +89,16 @@ describe('default permissions', () => {
       'api::profile.profile.following',
       'api::profile.profile.login',
       'api::profile.profile.me',
+      'api::profile.profile.mute',
+      'api::profile.profile.mutes',
       'api::profile.profile.posts',
       'api::profile.profile.profile',
+      'api::profile.profile.unblock',
       'api::profile.profile.unfollow',
+      'api::profile.profile.unmute',
       'api::profile.profile.updateMe',
+      'api::search.search.posts',
+      'api::search.search.users',
     ]);
   });
 

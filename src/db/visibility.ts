@@ -4,37 +4,73 @@ import { flagSql, q } from './dialect';
 import { tables } from './tables';
 
 /**
+ * Which per-viewer rules a post read applies besides hiding. Blocks apply everywhere a viewer
+ * reads (the default); `blocks: false` is for the like, unlike and comment checks, which answer
+ * a block with 403 rather than 404. Mutes apply to the muter's feed and public timeline only.
+ */
+export type PostRule = { blocks?: boolean; mutes?: boolean };
+
+/** The post's author as an SQL expression: the query's own column, or a lookup in the author link. */
+const authorOf = (strapi: Core.Strapi, post: string, authorColumn?: string): string => {
+  if (authorColumn) return authorColumn;
+  const a = tables(strapi).postAuthor;
+  return `(SELECT va.${q(a.target)} FROM ${q(a.table)} va WHERE va.${q(a.owner)} = ${q(post)}.id)`;
+};
+
+/** The viewer rules (blocks, mutes) on an author expression, as SQL with bindings, or null. */
+function authorRules(strapi: Core.Strapi, author: string, viewerId: number, rule: PostRule): { sql: string; bindings: Knex.RawBinding[] } | null {
+  const parts: Knex.Raw[] = [];
+  if (rule.blocks !== false) parts.push(notBlocked(strapi, author, viewerId));
+  if (rule.mutes) parts.push(notMuted(strapi, author, viewerId));
+  if (parts.length === 0) return null;
+  const built = parts.map((part) => part.toSQL());
+  return { sql: built.map((b) => b.sql).join(' AND '), bindings: built.flatMap((b) => [...b.bindings]) };
+}
+
+/**
  * Who may see a post, in its one SQL form: everyone, unless a moderator hid it; then only its
- * author. Every query that reads or lists posts for a viewer composes this condition, so no list
- * can forget it (blocks will join it here).
+ * author. For a viewer with a token, also not when the viewer and the author blocked each other
+ * (and, with `rule.mutes`, not when the viewer muted the author). Every query that reads or lists
+ * posts for a viewer composes this condition, so no list can forget it.
  *
  * `post` is the alias of the posts table in the query; `viewerId` undefined is an anonymous caller;
  * `authorColumn`, a qualified column holding the post's author id where the query has one.
  */
-export function visiblePost(strapi: Core.Strapi, post: string, viewerId?: number, authorColumn?: string): Knex.Raw {
-  const t = tables(strapi);
+export function visiblePost(strapi: Core.Strapi, post: string, viewerId?: number, authorColumn?: string, rule: PostRule = {}): Knex.Raw {
   const knex: Knex = strapi.db.connection;
   const shown = `${flagSql(`${q(post)}.hidden`)} = 0`;
   if (viewerId === undefined) return knex.raw(`(${shown})`);
-  // Where the query already joins the post's author link, its column says who the author is.
-  if (authorColumn) return knex.raw(`(${shown} OR ${authorColumn} = ?)`, [viewerId]);
-  return knex.raw(
-    `(${shown} OR EXISTS (SELECT 1 FROM ${q(t.postAuthor.table)} va WHERE va.${q(t.postAuthor.owner)} = ${q(post)}.id AND va.${q(t.postAuthor.target)} = ?))`,
-    [viewerId]
-  );
+  const author = authorOf(strapi, post, authorColumn);
+  const rules = authorRules(strapi, author, viewerId, rule);
+  return knex.raw(`((${shown} OR ${author} = ?)${rules ? ` AND ${rules.sql}` : ''})`, [viewerId, ...(rules?.bindings ?? [])]);
 }
 
 /**
  * The same rule on an ordered list table that carries a copy of the post's hidden flag (0/1) and
  * its author (social_author_posts, social_home; triggers keep both exact). Lists filter on these
  * so that a page reads its index in order and stops after `limit + 1` rows: a join to posts before
- * the LIMIT made PostgreSQL read and sort every post of an author of 20,000.
+ * the LIMIT made PostgreSQL read and sort every post of an author of 20,000. Blocks and mutes are
+ * two unique-index probes per row (the blocks and mutes join tables' (owner, target) index).
  */
-export function visibleListedPost(strapi: Core.Strapi, list: string, authorColumn: string, viewerId?: number): Knex.Raw {
+export function visibleListedPost(strapi: Core.Strapi, list: string, authorColumn: string, viewerId?: number, rule: PostRule = {}): Knex.Raw {
   const knex: Knex = strapi.db.connection;
   const shown = `${q(list)}.hidden = 0`;
   if (viewerId === undefined) return knex.raw(`(${shown})`);
-  return knex.raw(`(${shown} OR ${q(list)}.${q(authorColumn)} = ?)`, [viewerId]);
+  const author = `${q(list)}.${q(authorColumn)}`;
+  const rules = authorRules(strapi, author, viewerId, rule);
+  return knex.raw(`((${shown} OR ${author} = ?)${rules ? ` AND ${rules.sql}` : ''})`, [viewerId, ...(rules?.bindings ?? [])]);
+}
+
+/**
+ * Who may see a comment in a list (a post's comments, inline or paged): for a viewer with a
+ * token, not one whose author and the viewer blocked each other. `commentId` is a qualified column
+ * holding the comment's id.
+ */
+export function visibleComment(strapi: Core.Strapi, commentId: string, viewerId?: number): Knex.Raw {
+  const knex: Knex = strapi.db.connection;
+  if (viewerId === undefined) return knex.raw('(1 = 1)');
+  const a = tables(strapi).commentAuthor;
+  return notBlocked(strapi, `(SELECT vca.${q(a.target)} FROM ${q(a.table)} vca WHERE vca.${q(a.owner)} = ${commentId})`, viewerId);
 }
 
 /**
@@ -46,8 +82,10 @@ export function notBlocked(strapi: Core.Strapi, userColumn: string, viewerId?: n
   const knex: Knex = strapi.db.connection;
   if (viewerId === undefined) return knex.raw('(1 = 1)');
   const b = tables(strapi).blocks;
+  // Two probes of the (owner, target) unique index rather than one OR, which planners may scan.
   return knex.raw(
-    `NOT EXISTS (SELECT 1 FROM ${q(b.table)} vb WHERE (vb.${q(b.owner)} = ? AND vb.${q(b.target)} = ${userColumn}) OR (vb.${q(b.owner)} = ${userColumn} AND vb.${q(b.target)} = ?))`,
+    `(NOT EXISTS (SELECT 1 FROM ${q(b.table)} vb WHERE vb.${q(b.owner)} = ? AND vb.${q(b.target)} = ${userColumn})` +
+      ` AND NOT EXISTS (SELECT 1 FROM ${q(b.table)} vb2 WHERE vb2.${q(b.owner)} = ${userColumn} AND vb2.${q(b.target)} = ?))`,
     [viewerId, viewerId]
   );
 }
@@ -60,5 +98,5 @@ export function notMuted(strapi: Core.Strapi, userColumn: string, viewerId?: num
   const knex: Knex = strapi.db.connection;
   if (viewerId === undefined) return knex.raw('(1 = 1)');
   const m = tables(strapi).mutes;
-  return knex.raw(`NOT EXISTS (SELECT 1 FROM ${q(m.table)} vm WHERE vm.${q(m.owner)} = ? AND vm.${q(m.target)} = ${userColumn})`, [viewerId]);
+  return knex.raw(`(NOT EXISTS (SELECT 1 FROM ${q(m.table)} vm WHERE vm.${q(m.owner)} = ? AND vm.${q(m.target)} = ${userColumn}))`, [viewerId]);
 }

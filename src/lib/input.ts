@@ -75,3 +75,19 @@ export function oneOf<T extends string>(body: Body, field: string, allowed: read
   }
   return value as T;
 }
+
+/**
+ * A search's `q`: one string, 1–100 characters (code points) after trimming, without NUL (which
+ * neither database stores in text); otherwise a 400 ValidationError.
+ */
+export function searchText(query: Record<string, unknown>): string {
+  const value = query.q;
+  if (value === undefined) invalid('q', 'q is required');
+  if (typeof value !== 'string') invalid('q', 'q must be given once, as text');
+  if ((value as string).includes('\u0000')) invalid('q', 'q must not contain NUL characters');
+  const trimmed = (value as string).trim();
+  const length = [...trimmed].length;
+  if (length < 1) invalid('q', 'q must not be empty');
+  if (length > 100) invalid('q', 'q must be at most 100 characters');
+  return trimmed;
+}

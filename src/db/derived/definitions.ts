@@ -20,7 +20,7 @@ import {
  *
  * Bump DERIVED_VERSION whenever a definition changes: start-up then rebuilds and recounts.
  */
-export const DERIVED_VERSION = 3;
+export const DERIVED_VERSION = 4;
 
 export const DERIVED = {
   state: 'social_derived_state',
@@ -83,12 +83,14 @@ export const analyzedTables = (): string[] => [DERIVED.postStats, DERIVED.userSt
  * makes this cheap to run at every start.
  */
 export function listIndexStatements(t: Tables): string[] {
-  const { follows: F, likes: L } = t;
+  const { follows: F, likes: L, blocks: B, mutes: M } = t;
   return [
     `CREATE INDEX IF NOT EXISTS social_posts_newest ON ${q(t.posts)} (created_at DESC, id DESC)`,
     `CREATE INDEX IF NOT EXISTS social_follows_followers ON ${q(F.table)} (${q(F.target)}, id DESC)`,
     `CREATE INDEX IF NOT EXISTS social_follows_following ON ${q(F.table)} (${q(F.owner)}, id DESC)`,
     `CREATE INDEX IF NOT EXISTS social_likes_newest ON ${q(L.table)} (${q(L.owner)}, id DESC)`,
+    `CREATE INDEX IF NOT EXISTS social_blocks_newest ON ${q(B.table)} (${q(B.owner)}, id DESC)`,
+    `CREATE INDEX IF NOT EXISTS social_mutes_newest ON ${q(M.table)} (${q(M.owner)}, id DESC)`,
   ];
 }
 

@@ -16,6 +16,8 @@ import {
   triggerSpecs,
 } from './definitions';
 import { DEFAULT_THRESHOLDS, type FeedThresholds } from './home-timeline';
+import { blockTriggerSpecs } from './blocks';
+import { searchAnalyzedTables, searchBackfillStatements, searchDropTableNames, searchTableStatements, searchTriggerSpecs } from './search';
 
 type State = { version: number; pullFollowers: number; pullPosts: number };
 
@@ -53,7 +55,9 @@ export async function ensureDerivedTables(strapi: Core.Strapi): Promise<{ rebuil
   const knex = strapi.db.connection as Knex;
   const t = tables(strapi);
   const thresholds = feedThresholds(strapi);
-  const specs = triggerSpecs(t, thresholds);
+  // The search indexes (search.ts) are derived tables like the others: same version, same rebuild.
+  // So are the follows a block removes (blocks.ts).
+  const specs = [...triggerSpecs(t, thresholds), ...searchTriggerSpecs(t, dialect, TRIGGER_PREFIX), ...blockTriggerSpecs(t, TRIGGER_PREFIX)];
 
   for (const sql of listIndexStatements(t)) await knex.raw(sql);
   const [state, triggers] = await Promise.all([storedState(knex), existingTriggers(knex, dialect, TRIGGER_PREFIX)]);
@@ -73,15 +77,15 @@ export async function ensureDerivedTables(strapi: Core.Strapi): Promise<{ rebuil
       await run(`LOCK TABLE ${sources.map(q).join(', ')} IN SHARE MODE`);
     }
     for (const trigger of await existingTriggers(trx, dialect, TRIGGER_PREFIX)) await dropTrigger(trx, dialect, trigger);
-    for (const name of dropTableNames()) await run(`DROP TABLE IF EXISTS ${q(name)}`);
-    for (const sql of createTableStatements(dialect)) await run(sql);
+    for (const name of [...searchDropTableNames(), ...dropTableNames()]) await run(`DROP TABLE IF EXISTS ${q(name)}`);
+    for (const sql of [...createTableStatements(dialect), ...searchTableStatements(dialect)]) await run(sql);
     for (const sql of plannerHintStatements(dialect)) await run(sql);
-    for (const sql of backfillStatements(t, thresholds)) await run(sql);
+    for (const sql of [...backfillStatements(t, thresholds), ...searchBackfillStatements(t, dialect)]) await run(sql);
     for (const spec of specs) for (const sql of triggerStatements(dialect, spec)) await run(sql);
     await trx(DERIVED.state).insert({ id: 1, version: DERIVED_VERSION, pull_followers: thresholds.pullFollowers, pull_posts: thresholds.pullPosts });
   });
   // Statistics of the new rows, after the commit (an ANALYZE inside would hold the source locks longer).
-  for (const table of analyzedTables()) await knex.raw(`ANALYZE ${q(table)}`);
+  for (const table of [...analyzedTables(), ...searchAnalyzedTables(dialect)]) await knex.raw(`ANALYZE ${q(table)}`);
 
   const ms = Date.now() - started;
   strapi.log.info(`Counters and ordered indexes rebuilt and recounted in ${ms} ms.`);

@@ -3,6 +3,8 @@ import { q } from '../dialect';
 import { tables } from '../tables';
 import { DERIVED } from './definitions';
 import { HOME } from './home-timeline';
+import { SEARCH, postDocument, userDocument } from './search';
+import { dialectOf } from '../dialect';
 
 /**
  * The derived rows against the ground truth they replace, as pairs of row lists that must be
@@ -78,6 +80,30 @@ export async function exactnessChecks(strapi: Core.Strapi, options: ExactnessOpt
       `SELECT 0 AS n`
     ),
   ];
+  // The search indexes: one entry per post and user, with the text of the row now.
+  const pg = dialectOf(strapi) === 'postgres';
+  const key = pg ? { posts: 'post_id', users: 'user_id' } : { posts: 'rowid', users: 'rowid' };
+  checks.push(
+    await check('post search entries', `SELECT ${key.posts} AS id FROM ${q(SEARCH.posts)} ORDER BY 1`, `SELECT id FROM ${posts} ORDER BY id`),
+    await check('user search entries', `SELECT ${key.users} AS id FROM ${q(SEARCH.users)} ORDER BY 1`, `SELECT id FROM ${users} ORDER BY id`),
+    await check(
+      'post search text (and sort key)',
+      pg
+        ? `SELECT count(*) AS n FROM ${q(SEARCH.posts)} s JOIN ${posts} p ON p.id = s.post_id
+            WHERE s.doc <> ${postDocument('p')} OR s.created_at IS DISTINCT FROM p.created_at`
+        : `SELECT count(*) AS n FROM ${q(SEARCH.posts)} s JOIN ${posts} p ON p.id = s.rowid
+            WHERE s.title IS NOT coalesce(p.title, '') OR s.description IS NOT coalesce(p.description, '')`,
+      `SELECT 0 AS n`
+    ),
+    await check(
+      'user search text',
+      pg
+        ? `SELECT count(*) AS n FROM ${q(SEARCH.users)} s JOIN ${users} u ON u.id = s.user_id WHERE s.doc <> ${userDocument('u')}`
+        : `SELECT count(*) AS n FROM ${q(SEARCH.users)} s JOIN ${users} u ON u.id = s.rowid
+            WHERE s.username IS NOT coalesce(u.username, '') OR s.name IS NOT coalesce(u.name, '')`,
+      `SELECT 0 AS n`
+    )
+  );
   for (const [kind, table, link] of [
     ['post', posts, t.reportPost],
     ['comment', comments, t.reportComment],

@@ -8,6 +8,7 @@ import { readIdPage, type IdPage, type Keyset, type PageRequestLike } from '../k
 import { prepared } from '../prepared';
 import { tables } from '../tables';
 import type { Db } from './posts';
+import { visibleComment } from '../visibility';
 
 /** A post's visible comments, oldest first (ties by lowest id): social_post_comments' own order. */
 const OLDEST_FIRST: Keyset = { columns: [{ expr: 'pc.created_at', time: true }, { expr: 'pc.comment_id' }], order: 'asc' };
@@ -30,9 +31,9 @@ type StoredComment = {
 export function commentRepository(strapi: Core.Strapi) {
   const knex = (): Knex => strapi.db.connection;
   return {
-    /** A page of a post's visible comment ids (hidden comments are not in social_post_comments). */
-    page(postId: number, request: PageRequestLike): Promise<IdPage> {
-      const query = knex()(`${DERIVED.postComments} as pc`).where('pc.post_id', postId);
+    /** A page of a post's visible comment ids (hidden comments are not in social_post_comments; blocks, src/db/visibility.ts). */
+    page(postId: number, viewerId: number | undefined, request: PageRequestLike): Promise<IdPage> {
+      const query = knex()(`${DERIVED.postComments} as pc`).where('pc.post_id', postId).where(visibleComment(strapi, 'pc.comment_id', viewerId));
       return readIdPage(knex(), dialectOf(strapi), query, OLDEST_FIRST, 'pc.comment_id', request, (built) => prepared(strapi, built));
     },
 

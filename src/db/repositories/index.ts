@@ -3,6 +3,7 @@ import { commentRepository } from './comments';
 import { mediaRepository } from './media';
 import { postRepository } from './posts';
 import { reportRepository } from './reports';
+import { searchRepository } from './search';
 import { timelineRepository } from './timelines';
 import { userRepository } from './users';
 
@@ -18,6 +19,7 @@ export type Repositories = {
   users: ReturnType<typeof userRepository>;
   timelines: ReturnType<typeof timelineRepository>;
   media: ReturnType<typeof mediaRepository>;
+  search: ReturnType<typeof searchRepository>;
 };
 
 const made = new WeakMap<Core.Strapi, Repositories>();
@@ -25,7 +27,7 @@ const made = new WeakMap<Core.Strapi, Repositories>();
 export function repositories(strapi: Core.Strapi): Repositories {
   let found = made.get(strapi);
   if (!found) {
-    found = { posts: postRepository(strapi), comments: commentRepository(strapi), reports: reportRepository(strapi), users: userRepository(strapi), timelines: timelineRepository(strapi), media: mediaRepository(strapi) };
+    found = { posts: postRepository(strapi), comments: commentRepository(strapi), reports: reportRepository(strapi), users: userRepository(strapi), timelines: timelineRepository(strapi), media: mediaRepository(strapi), search: searchRepository(strapi) };
     made.set(strapi, found);
   }
   return found;

@@ -5,7 +5,7 @@ import { DERIVED } from '../derived/definitions';
 import { isPostgres, isTrue, pgIntArray } from '../dialect';
 import { prepared } from '../prepared';
 import { tables } from '../tables';
-import { visiblePost } from '../visibility';
+import { visibleComment, visiblePost } from '../visibility';
 import { mediaRepository } from './media';
 
 /** How many comments a post carries inline; `commentsCount` counts them all. */
@@ -56,7 +56,7 @@ export async function loadPosts(strapi: Core.Strapi, selector: PostSelector, vie
 
   const [rows, comments, media] = await Promise.all([
     prepared(strapi, rowsQuery) as Promise<Row[]>,
-    firstComments(strapi, selector),
+    firstComments(strapi, selector, viewerId),
     mediaRepository(strapi).ofPosts('ids' in selector ? selector.ids : 'id' in selector ? [selector.id] : { documentId: selector.documentId }),
   ]);
 
@@ -86,9 +86,9 @@ export async function loadPosts(strapi: Core.Strapi, selector: PostSelector, vie
   });
 }
 
-/** The first INLINE_COMMENTS visible comments of each selected post, oldest first, ties by id. */
-async function firstComments(strapi: Core.Strapi, selector: PostSelector): Promise<Map<number, CommentView[]>> {
-  const rows = isPostgres(strapi) ? await firstCommentRowsPg(strapi, selector) : await firstCommentRowsSqlite(strapi, selector);
+/** The first INLINE_COMMENTS visible comments of each selected post, oldest first, ties by id (none by a user the viewer blocked or who blocked the viewer). */
+async function firstComments(strapi: Core.Strapi, selector: PostSelector, viewerId?: number): Promise<Map<number, CommentView[]>> {
+  const rows = isPostgres(strapi) ? await firstCommentRowsPg(strapi, selector, viewerId) : await firstCommentRowsSqlite(strapi, selector, viewerId);
   const result = new Map<number, CommentView[]>();
   for (const row of rows) {
     const postId = Number(row.post_id);
@@ -117,7 +117,7 @@ const commentColumns = (t: ReturnType<typeof tables>) => ({
 });
 
 /** PostgreSQL: one LATERAL index range scan per post; one SQL text per selector kind (prepared). */
-async function firstCommentRowsPg(strapi: Core.Strapi, selector: PostSelector): Promise<Row[]> {
+async function firstCommentRowsPg(strapi: Core.Strapi, selector: PostSelector, viewerId?: number): Promise<Row[]> {
   const t = tables(strapi);
   const knex: Knex = strapi.db.connection;
   const [source, binding] =
@@ -127,22 +127,24 @@ async function firstCommentRowsPg(strapi: Core.Strapi, selector: PostSelector): 
         ? ['(SELECT ?::int AS post_id) x', selector.id]
         : [`(SELECT id AS post_id FROM "${t.posts}" WHERE document_id = ?) x`, selector.documentId];
   const { select, joins } = commentColumns(t);
+  const shown = visibleComment(strapi, 'pc.comment_id', viewerId).toSQL();
   const result = (await prepared(
     strapi,
     knex.raw(
       `${select}
          FROM ${source}
          CROSS JOIN LATERAL (SELECT pc.post_id, pc.comment_id, pc.created_at FROM "${DERIVED.postComments}" pc
-                              WHERE pc.post_id = x.post_id ORDER BY pc.created_at, pc.comment_id LIMIT ${INLINE_COMMENTS}) f
+                              WHERE pc.post_id = x.post_id AND ${shown.sql}
+                              ORDER BY pc.created_at, pc.comment_id LIMIT ${INLINE_COMMENTS}) f
          ${joins}`,
-      [binding]
+      [binding, ...shown.bindings]
     )
   )) as { rows: Row[] };
   return result.rows;
 }
 
 /** SQLite (no LATERAL): one LIMITed index range scan per post, glued with UNION ALL. */
-async function firstCommentRowsSqlite(strapi: Core.Strapi, selector: PostSelector): Promise<Row[]> {
+async function firstCommentRowsSqlite(strapi: Core.Strapi, selector: PostSelector, viewerId?: number): Promise<Row[]> {
   const t = tables(strapi);
   const knex: Knex = strapi.db.connection;
   const postIds: Array<{ sql: string; binding: number | string }> =
@@ -153,10 +155,11 @@ async function firstCommentRowsSqlite(strapi: Core.Strapi, selector: PostSelecto
         : [{ sql: `(SELECT id FROM "${t.posts}" WHERE document_id = ?)`, binding: selector.documentId }];
 
   const pc = DERIVED.postComments;
+  const shown = visibleComment(strapi, 'pc.comment_id', viewerId).toSQL();
   const firsts = postIds
-    .map(({ sql }, i) => `SELECT * FROM (SELECT post_id, comment_id, created_at FROM "${pc}" WHERE post_id = ${sql}
-                          ORDER BY created_at, comment_id LIMIT ${INLINE_COMMENTS}) f${i}`)
+    .map(({ sql }, i) => `SELECT * FROM (SELECT pc.post_id, pc.comment_id, pc.created_at FROM "${pc}" pc WHERE pc.post_id = ${sql} AND ${shown.sql}
+                          ORDER BY pc.created_at, pc.comment_id LIMIT ${INLINE_COMMENTS}) f${i}`)
     .join(' UNION ALL ');
   const { select, joins } = commentColumns(t);
-  return (await knex.raw(`${select} FROM (${firsts}) f ${joins}`, postIds.map((p) => p.binding))) as Row[];
+  return (await knex.raw(`${select} FROM (${firsts}) f ${joins}`, postIds.flatMap((p) => [p.binding, ...shown.bindings]))) as Row[];
 }

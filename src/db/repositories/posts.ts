@@ -6,7 +6,7 @@ import { isForeignKeyViolation, isPostgres, isTrue } from '../dialect';
 import { prepared } from '../prepared';
 import type { Ref } from '../../lib/refs';
 import { tables } from '../tables';
-import { visiblePost } from '../visibility';
+import { visiblePost, type PostRule } from '../visibility';
 import { loadPosts, type PostSelector } from './post-reads';
 
 /** The posts aggregate: posts, their likes, and the ordered index of an author's posts. */
@@ -25,7 +25,7 @@ export function postRepository(strapi: Core.Strapi) {
    * The post's key and author, optionally row-locked (PostgreSQL; SQLite serialises writers
    * anyway), and only if `viewer` may see it when one is given.
    */
-  const findKey = async (db: Db, ref: Ref, options: { lock?: Lock; visibleTo?: { viewerId?: number } } = {}): Promise<PostRow | null> => {
+  const findKey = async (db: Db, ref: Ref, options: { lock?: Lock; visibleTo?: { viewerId?: number; rule?: PostRule } } = {}): Promise<PostRow | null> => {
     const selector = selectorOf(ref);
     if (!selector) return null;
     const t = tables(strapi);
@@ -35,7 +35,7 @@ export function postRepository(strapi: Core.Strapi) {
       .select('p.id', 'p.document_id', 'p.hidden', `${author} as author_id`)
       .where('id' in selector ? { 'p.id': selector.id } : { 'p.document_id': (selector as { documentId: string }).documentId })
       .first();
-    if (options.visibleTo) query.where(visiblePost(strapi, 'p', options.visibleTo.viewerId, author));
+    if (options.visibleTo) query.where(visiblePost(strapi, 'p', options.visibleTo.viewerId, author, options.visibleTo.rule));
     if (options.lock && isPostgres(strapi)) (options.lock === 'update' ? query.forUpdate('p') : query.forShare('p'));
     const row = (await prepared(strapi, query)) as { id: number; document_id: string; hidden: unknown; author_id: unknown } | undefined;
     if (!row) return null;

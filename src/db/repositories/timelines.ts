@@ -45,7 +45,7 @@ export function timelineRepository(strapi: Core.Strapi) {
 
     /** Every post the viewer may see (the posts table's (created_at, id) index). */
     async publicTimeline(viewerId: number | undefined, request: PageRequestLike): Promise<IdPage> {
-      const query = knex()(`${tables(strapi).posts} as p`).where(visiblePost(strapi, 'p', viewerId));
+      const query = knex()(`${tables(strapi).posts} as p`).where(visiblePost(strapi, 'p', viewerId, undefined, { mutes: true }));
       return readIdPage(knex(), dialect(), query, newestFirst('p', 'id'), 'p.id', request, (built) => prepared(strapi, built));
     },
 
@@ -65,7 +65,7 @@ export function timelineRepository(strapi: Core.Strapi) {
 
       const homeCondition = where(home, request.position);
       // No join before the LIMIT: each branch reads its index in order and stops (visibleListedPost).
-      const homeVisible = raw(visibleListedPost(strapi, 'h', 'author_id', viewerId));
+      const homeVisible = raw(visibleListedPost(strapi, 'h', 'author_id', viewerId, { mutes: true }));
       const homeBranch = {
         sql: `SELECT h.post_id, h.created_at FROM ${q(HOME.home)} h
                WHERE h.user_id = ? ${homeCondition ? `AND ${homeCondition.sql}` : ''} AND ${homeVisible.sql}
@@ -74,7 +74,7 @@ export function timelineRepository(strapi: Core.Strapi) {
       };
 
       const authorCondition = where(byAuthor, request.position);
-      const authorVisible = raw(visibleListedPost(strapi, 'ap', 'user_id', viewerId));
+      const authorVisible = raw(visibleListedPost(strapi, 'ap', 'user_id', viewerId, { mutes: true }));
       /** The newest posts of the authors `authorsSql` picks (`= a.author_id`, `= ?`, `IN (…)`). */
       const authorPosts = (authorsSql: string) =>
         `SELECT ap.post_id, ap.created_at FROM ${q(DERIVED.authorPosts)} ap

@@ -70,3 +70,9 @@ export const MediaUpload = z
     alternativeText: z.string().max(1_500).optional().describe('0–1,500 characters'),
   })
   .meta({ id: 'MediaUpload', description: 'multipart/form-data: one image in the field `file`' });
+
+/** A search's query string (API.md, "Search"). */
+export const SearchQuery = {
+  q: z.string().describe('The search text: 1–100 characters after trimming. Words are letters and digits; everything else only separates them'),
+  ...CursorQuery,
+};

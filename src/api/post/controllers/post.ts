@@ -121,8 +121,9 @@ export default factories.createCoreController(POST, ({ strapi }: { strapi: Core.
 
     async comments(ctx: Context) {
       await checkQuery(ctx);
-      const post = await service().requireVisible(strapi.db.connection, ref(ctx), viewerId(ctx));
-      await answerPage(strapi, ctx, lists.comments(post.id), (request) => service().commentPage(post.id, request));
+      const viewer = viewerId(ctx);
+      const post = await service().requireVisible(strapi.db.connection, ref(ctx), viewer);
+      await answerPage(strapi, ctx, lists.comments(post.id), (request) => service().commentPage(post.id, viewer, request));
     },
 
     async likes(ctx: Context) {

@@ -33,10 +33,24 @@ export default factories.createCoreService('api::post.post', ({ strapi }: { stra
   const postPage = async (page: Awaited<ReturnType<typeof timelines.publicTimeline>>, viewerId?: number): Promise<ViewPage<PostView>> =>
     withViews(page, await posts.views({ ids: page.items.map(({ item }) => item) }, viewerId));
 
-  /** The post, if this viewer may see it; otherwise a 404. */
+  /** The post, if this viewer may see it; otherwise a 404 (hidden, or a block between the viewer and its author). */
   const requireVisible = async (db: Parameters<typeof posts.findKey>[0], ref: Ref, viewerId: number | undefined, lock?: 'share' | 'update'): Promise<PostKey> => {
     const row = (await posts.findKey(db, ref, { lock, visibleTo: { viewerId } })) ?? notFound();
     return { id: row.id, documentId: row.documentId };
+  };
+
+  /**
+   * For liking, unliking and commenting: the post if the caller may see it leaving blocks aside
+   * (a 404 otherwise), and whether the caller and its author blocked each other. The contract
+   * answers a like or comment across a block with 403, and lets unliking through.
+   */
+  const requireActable = async (db: Parameters<typeof posts.findKey>[0], ref: Ref, userId: number, lock?: 'share' | 'update'): Promise<PostKey & { blocked: boolean }> => {
+    const row = (await posts.findKey(db, ref, { lock, visibleTo: { viewerId: userId, rule: { blocks: false } } })) ?? notFound();
+    const blocked = row.authorId !== null && row.authorId !== userId && (await users.blockedBetween(userId, row.authorId, db));
+    return { id: row.id, documentId: row.documentId, blocked };
+  };
+  const refuseBlocked = (): never => {
+    throw new ForbiddenError('You cannot interact with this user’s posts');
   };
 
   const viewOf = async (postId: number, viewerId?: number): Promise<PostView> => {
@@ -87,20 +101,22 @@ export default factories.createCoreService('api::post.post', ({ strapi }: { stra
     },
 
     async like(ref: Ref, userId: number): Promise<LikeState> {
-      const key = await requireVisible(strapi.db.connection, ref, userId);
+      const { blocked, ...key } = await requireActable(strapi.db.connection, ref, userId);
+      if (blocked) refuseBlocked();
       if (!(await posts.addLike(key.id, userId))) notFound();
       return { ...key, likes: await posts.likeCount(key.id), likedByMe: true };
     },
 
     async unlike(ref: Ref, userId: number): Promise<LikeState> {
-      const key = await requireVisible(strapi.db.connection, ref, userId);
+      const { blocked: _blocked, ...key } = await requireActable(strapi.db.connection, ref, userId);
       await posts.removeLike(key.id, userId);
       return { ...key, likes: await posts.likeCount(key.id), likedByMe: false };
     },
 
     async addComment(ref: Ref, author: Caller, content: string): Promise<CommentView> {
       const id = await strapi.db.transaction(async ({ trx }) => {
-        const key = await requireVisible(trx, ref, author.id, 'share');
+        const { blocked, ...key } = await requireActable(trx, ref, author.id, 'share');
+        if (blocked) refuseBlocked();
         return (await comments.create({ content, authorDocumentId: author.documentId, postDocumentId: key.documentId })) ?? notFound();
       });
       return (await comments.view(id)) ?? notFound();
@@ -133,6 +149,10 @@ export default factories.createCoreService('api::post.post', ({ strapi }: { stra
 
     /** A user's posts, newest first; their hidden posts only for themselves. */
     async authorTimeline(authorId: number, viewerId: number | undefined, request: PageRequest): Promise<ViewPage<PostView>> {
+      // Every row would fail the block rule: answer the empty page without reading them all.
+      if (viewerId !== undefined && viewerId !== authorId && (await users.blockedBetween(viewerId, authorId))) {
+        return { page: { items: [], more: false }, data: [] };
+      }
       return postPage(await timelines.authorPosts(authorId, viewerId, request), viewerId);
     },
 
@@ -145,14 +165,14 @@ export default factories.createCoreService('api::post.post', ({ strapi }: { stra
     },
 
     /** A post's visible comments, oldest first, for anyone who may see the post. */
-    async commentPage(postId: number, request: PageRequest): Promise<ViewPage<CommentView>> {
-      const page = await comments.page(postId, request);
+    async commentPage(postId: number, viewerId: number | undefined, request: PageRequest): Promise<ViewPage<CommentView>> {
+      const page = await comments.page(postId, viewerId, request);
       return withViews(page, await comments.views(page.items.map(({ item }) => item)));
     },
 
     /** Who liked a post, most recent like first, as public profiles. */
     async likerPage(postId: number, viewerId: number | undefined, request: PageRequest): Promise<ViewPage<PublicProfile>> {
-      const page = await users.likersPage(postId, request);
+      const page = await users.likersPage(postId, request, viewerId);
       const rows = await users.profiles(page.items.map(({ item }) => item), viewerId);
       return withViews(page, rows.map((row) => profiles().publicProfile(row, viewerId)));
     },

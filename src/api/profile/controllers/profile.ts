@@ -11,6 +11,8 @@ const lists = {
   followers: (userId: number): ListId => ({ name: `followers:${userId}`, keyLength: 1 }),
   following: (userId: number): ListId => ({ name: `following:${userId}`, keyLength: 1 }),
   posts: (userId: number): ListId => ({ name: `posts-of:${userId}`, keyLength: 2 }),
+  blocks: (userId: number): ListId => ({ name: `blocks:${userId}`, keyLength: 1 }),
+  mutes: (userId: number): ListId => ({ name: `mutes:${userId}`, keyLength: 1 }),
 };
 
 /** An optional body field: absent, or a string within the limits (null is a 400, like any other type). */
@@ -91,6 +93,38 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async follow(ctx: Context) {
       await validateQuery(strapi, ctx, USER);
       ctx.body = await service().follow(requireViewer(ctx), userRef(String(ctx.params.id)));
+    },
+
+    async block(ctx: Context) {
+      await validateQuery(strapi, ctx, USER);
+      ctx.body = await service().setRelation(requireViewer(ctx), userRef(String(ctx.params.id)), 'block');
+    },
+
+    async unblock(ctx: Context) {
+      await validateQuery(strapi, ctx, USER);
+      ctx.body = await service().setRelation(requireViewer(ctx), userRef(String(ctx.params.id)), 'unblock');
+    },
+
+    async mute(ctx: Context) {
+      await validateQuery(strapi, ctx, USER);
+      ctx.body = await service().setRelation(requireViewer(ctx), userRef(String(ctx.params.id)), 'mute');
+    },
+
+    async unmute(ctx: Context) {
+      await validateQuery(strapi, ctx, USER);
+      ctx.body = await service().setRelation(requireViewer(ctx), userRef(String(ctx.params.id)), 'unmute');
+    },
+
+    async blocks(ctx: Context) {
+      const userId = requireViewer(ctx);
+      await validateQuery(strapi, ctx, USER);
+      await answerPage(strapi, ctx, lists.blocks(userId), (request) => service().blocks(userId, request));
+    },
+
+    async mutes(ctx: Context) {
+      const userId = requireViewer(ctx);
+      await validateQuery(strapi, ctx, USER);
+      await answerPage(strapi, ctx, lists.mutes(userId), (request) => service().mutes(userId, request));
     },
 
     async unfollow(ctx: Context) {

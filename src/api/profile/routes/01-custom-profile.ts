@@ -18,6 +18,10 @@ const byUser = { params: { id: UserRef } };
 const Login = z.object({ jwt: z.string().describe('The bearer token'), user: OwnProfile });
 
 const follow = { handler: 'api::profile.profile.follow', request: byUser, response: PublicProfile, defaultRoles: ['authenticated'], rateLimit: 'social' } as const;
+const relation = (action: string) =>
+  ({ method: 'POST', path: `/users/${action}/:id`, handler: `api::profile.profile.${action}`, request: byUser, response: PublicProfile, defaultRoles: ['authenticated'], rateLimit: 'social' }) as const;
+const ownList = (list: string) =>
+  ({ method: 'GET', path: `/users/${list}`, handler: `api::profile.profile.${list}`, request: { query: CursorQuery }, response: cursorPageOf(PublicProfile), defaultRoles: ['authenticated'] }) as const;
 const unfollow = { handler: 'api::profile.profile.unfollow', request: byUser, response: PublicProfile, defaultRoles: ['authenticated'], rateLimit: 'social' } as const;
 
 export const profileRoutes: ContractRoute[] = [
@@ -54,6 +58,12 @@ export const profileRoutes: ContractRoute[] = [
   { method: 'GET', path: '/users/follow/:id', ...follow },
   { method: 'POST', path: '/users/unfollow/:id', ...unfollow },
   { method: 'GET', path: '/users/unfollow/:id', ...unfollow },
+  relation('block'),
+  relation('unblock'),
+  relation('mute'),
+  relation('unmute'),
+  ownList('blocks'),
+  ownList('mutes'),
   { method: 'GET', path: '/users/:id/profile', handler: 'api::profile.profile.profile', request: byUser, response: PublicProfile, defaultRoles: ['public', 'authenticated'] },
   {
     method: 'GET',

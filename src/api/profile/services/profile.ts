@@ -9,7 +9,7 @@ import { withViews, type PageRequest, type ViewPage } from '../../../lib/cursor-
 import type { Counts, OwnProfile, PublicProfile } from '../../../lib/shapes';
 import { mediaRules } from '../../media/services/media';
 
-const { ValidationError, NotFoundError, ApplicationError } = errors;
+const { ValidationError, NotFoundError, ApplicationError, ForbiddenError } = errors;
 
 const usersPermissions = (strapi: Core.Strapi) => strapi.plugin('users-permissions');
 
@@ -39,7 +39,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     ...countsOf(row, true),
   });
 
-  /** Blocks and mutes come with their issue; until then no one is blocked or muted. */
+  /** blockedByMe and mutedByMe say what the viewer did; a muted user cannot tell they are muted. */
   const publicProfile = (row: ProfileRow, viewerId?: number): PublicProfile => ({
     id: row.id,
     documentId: row.documentId,
@@ -51,8 +51,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     ...countsOf(row, row.id === viewerId),
     followedByMe: viewerId !== undefined && row.followedByMe,
     followsMe: viewerId !== undefined && row.followsMe,
-    blockedByMe: false,
-    mutedByMe: false,
+    blockedByMe: viewerId !== undefined && row.blockedByMe,
+    mutedByMe: viewerId !== undefined && row.mutedByMe,
   });
 
   const profilePage = async (page: Awaited<ReturnType<typeof users.followersPage>>, viewerId?: number): Promise<ViewPage<PublicProfile>> =>
@@ -81,10 +81,36 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     followers: async (userId: number, viewerId: number | undefined, request: PageRequest) =>
-      profilePage(await users.followersPage(userId, request), viewerId),
+      profilePage(await users.followersPage(userId, request, viewerId), viewerId),
 
     following: async (userId: number, viewerId: number | undefined, request: PageRequest) =>
-      profilePage(await users.followingPage(userId, request), viewerId),
+      profilePage(await users.followingPage(userId, request, viewerId), viewerId),
+
+    /** Whom the caller blocked, most recent first. */
+    blocks: async (userId: number, request: PageRequest) => profilePage(await users.blocksPage(userId, request), userId),
+
+    /** Whom the caller muted, most recent first. */
+    mutes: async (userId: number, request: PageRequest) => profilePage(await users.mutesPage(userId, request), userId),
+
+    /** A public profile page of user ids (search results, for instance), in their order. */
+    profilePage,
+
+    /**
+     * Blocking, unblocking, muting and unmuting: 404 for nobody, 400 for oneself; doing it twice
+     * changes nothing. A block also removes the follows between the two (users.block).
+     */
+    async setRelation(actorId: number, ref: Ref, action: 'block' | 'unblock' | 'mute' | 'unmute'): Promise<PublicProfile> {
+      const targetId = ref ? await users.idOf(ref) : null;
+      if (targetId === null) throw new NotFoundError('User not found');
+      if (targetId === actorId) throw new ValidationError(`You cannot ${action} yourself`);
+      let exists = true;
+      if (action === 'block') exists = await users.block(actorId, targetId);
+      else if (action === 'mute') exists = await users.mute(actorId, targetId);
+      else if (action === 'unblock') await users.unblock(actorId, targetId);
+      else await users.unmute(actorId, targetId);
+      if (!exists) throw new NotFoundError('User not found');
+      return publicProfile(await requireProfile({ id: targetId }, actorId), actorId);
+    },
 
     /**
      * Edits the caller's name, bio and avatar. An avatar must be one of the caller's uploads,
@@ -107,12 +133,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return publicProfile(await requireProfile(ref, viewerId), viewerId);
     },
 
-    /** Following twice changes nothing; the profile read after the write says 404 or 400 (oneself). */
+    /** Following twice changes nothing; 404 for nobody, 400 for oneself, 403 with a block either way. */
     async follow(followerId: number, ref: Ref): Promise<PublicProfile> {
-      if (!ref || !(await users.follow(followerId, ref))) throw new NotFoundError('User not found');
-      const target = await requireProfile(ref, followerId);
-      if (target.id === followerId) throw new ValidationError('You cannot follow yourself');
-      return publicProfile(target, followerId);
+      const targetId = ref ? await users.idOf(ref) : null;
+      if (targetId === null) throw new NotFoundError('User not found');
+      if (targetId === followerId) throw new ValidationError('You cannot follow yourself');
+      const outcome = await users.follow(followerId, targetId);
+      if (outcome === 'missing') throw new NotFoundError('User not found');
+      if (outcome === 'blocked') throw new ForbiddenError('You cannot follow this user');
+      return publicProfile(await requireProfile({ id: targetId }, followerId), followerId);
     },
 
     async unfollow(followerId: number, ref: Ref): Promise<PublicProfile> {
