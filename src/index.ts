@@ -2,6 +2,8 @@ import type { Core } from '@strapi/strapi';
 import { ensureAccountRules } from './db/accounts';
 import { ensureAuthGeneration } from './db/auth-generation';
 import { ensureDerivedTables } from './db/derived/ensure';
+import { ensureNotificationEvents } from './db/notification-events';
+import { closeNotificationStreams } from './server/notification-stream';
 import { configureContentManagerLayouts } from './bootstrap/content-manager-layouts';
 import { seedModeratorRole } from './bootstrap/moderator-role';
 import { seedDefaultPermissions } from './bootstrap/permissions';
@@ -30,6 +32,7 @@ export default {
   async bootstrap({ strapi }: { strapi: Core.Strapi }) {
     try {
       await ensureDerivedTables(strapi);
+      await ensureNotificationEvents(strapi);
       await ensureAccountRules(strapi);
       await seedDefaultPermissions(strapi);
       await seedModeratorRole(strapi);
@@ -47,6 +50,7 @@ export default {
   },
 
   async destroy({ strapi }: { strapi: Core.Strapi }) {
+    await closeNotificationStreams(strapi);
     await closeRateLimits(strapi);
   },
 };

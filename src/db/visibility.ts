@@ -1,7 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import type { Knex } from 'knex';
 import { flagSql, q } from './dialect';
-import { tables } from './tables';
+import { tables, type Tables } from './tables';
 
 /**
  * Who may see a post, in its one SQL form: everyone, unless a moderator hid it; then only its
@@ -45,11 +45,7 @@ export function visibleListedPost(strapi: Core.Strapi, list: string, authorColum
 export function notBlocked(strapi: Core.Strapi, userColumn: string, viewerId?: number): Knex.Raw {
   const knex: Knex = strapi.db.connection;
   if (viewerId === undefined) return knex.raw('(1 = 1)');
-  const b = tables(strapi).blocks;
-  return knex.raw(
-    `NOT EXISTS (SELECT 1 FROM ${q(b.table)} vb WHERE (vb.${q(b.owner)} = ? AND vb.${q(b.target)} = ${userColumn}) OR (vb.${q(b.owner)} = ${userColumn} AND vb.${q(b.target)} = ?))`,
-    [viewerId, viewerId]
-  );
+  return knex.raw(notBlockedSql(tables(strapi), userColumn, '?'), [viewerId, viewerId]);
 }
 
 /**
@@ -59,6 +55,17 @@ export function notBlocked(strapi: Core.Strapi, userColumn: string, viewerId?: n
 export function notMuted(strapi: Core.Strapi, userColumn: string, viewerId?: number): Knex.Raw {
   const knex: Knex = strapi.db.connection;
   if (viewerId === undefined) return knex.raw('(1 = 1)');
-  const m = tables(strapi).mutes;
-  return knex.raw(`NOT EXISTS (SELECT 1 FROM ${q(m.table)} vm WHERE vm.${q(m.owner)} = ? AND vm.${q(m.target)} = ${userColumn})`, [viewerId]);
+  return knex.raw(notMutedSql(tables(strapi), userColumn, '?'), [viewerId]);
 }
+
+/**
+ * notBlocked's SQL with the viewer as an SQL expression (`?` for a bound value, or a column such
+ * as a trigger's `NEW.user_id`): the one text of the rule, which notBlocked binds and the
+ * notification triggers (src/db/derived/notifications.ts) use as it is.
+ */
+export const notBlockedSql = (t: Tables, userColumn: string, viewer: string): string =>
+  `NOT EXISTS (SELECT 1 FROM ${q(t.blocks.table)} vb WHERE (vb.${q(t.blocks.owner)} = ${viewer} AND vb.${q(t.blocks.target)} = ${userColumn}) OR (vb.${q(t.blocks.owner)} = ${userColumn} AND vb.${q(t.blocks.target)} = ${viewer}))`;
+
+/** notMuted's SQL with the viewer as an SQL expression (see notBlockedSql). */
+export const notMutedSql = (t: Tables, userColumn: string, viewer: string): string =>
+  `NOT EXISTS (SELECT 1 FROM ${q(t.mutes.table)} vm WHERE vm.${q(t.mutes.owner)} = ${viewer} AND vm.${q(t.mutes.target)} = ${userColumn})`;

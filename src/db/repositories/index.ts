@@ -1,5 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { commentRepository } from './comments';
+import { notificationRepository } from './notifications';
 import { postRepository } from './posts';
 import { reportRepository } from './reports';
 import { timelineRepository } from './timelines';
@@ -16,6 +17,7 @@ export type Repositories = {
   reports: ReturnType<typeof reportRepository>;
   users: ReturnType<typeof userRepository>;
   timelines: ReturnType<typeof timelineRepository>;
+  notifications: ReturnType<typeof notificationRepository>;
 };
 
 const made = new WeakMap<Core.Strapi, Repositories>();
@@ -23,7 +25,7 @@ const made = new WeakMap<Core.Strapi, Repositories>();
 export function repositories(strapi: Core.Strapi): Repositories {
   let found = made.get(strapi);
   if (!found) {
-    found = { posts: postRepository(strapi), comments: commentRepository(strapi), reports: reportRepository(strapi), users: userRepository(strapi), timelines: timelineRepository(strapi) };
+    found = { posts: postRepository(strapi), comments: commentRepository(strapi), reports: reportRepository(strapi), users: userRepository(strapi), timelines: timelineRepository(strapi), notifications: notificationRepository(strapi) };
     made.set(strapi, found);
   }
   return found;

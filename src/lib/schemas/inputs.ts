@@ -60,3 +60,7 @@ export const ProfileEdit = z
     avatar: z.int().positive().nullable().optional().describe("A media id of the caller's uploads, or null to remove it"),
   })
   .meta({ id: 'ProfileEdit', description: 'At least one of name, bio and avatar' });
+
+export const NotificationsRead = z
+  .looseObject({ upTo: z.int().positive().nullable().optional().describe('Mark read those with an id up to this one; left out (or null): all') })
+  .meta({ id: 'NotificationsRead' });
