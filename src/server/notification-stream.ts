@@ -1,4 +1,4 @@
-import { PassThrough } from 'node:stream';
+import type { ServerResponse } from 'node:http';
 import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import type { Context } from 'koa';
@@ -21,7 +21,7 @@ import { repositories } from '../db/repositories';
  * - closeAll() ends every stream at once: graceful shutdown calls it before draining.
  */
 type StreamConfig = { heartbeatMs: number; perUser: number; recheckMs: number; pollMs: number };
-type Stream = { userId: number; body: PassThrough; end: () => void };
+type Stream = { userId: number; res: ServerResponse; end: () => void };
 
 const MAX_BUFFERED = 256 * 1024;
 
@@ -57,36 +57,39 @@ export class NotificationHub {
     }
     await this.start();
 
-    const body = new PassThrough();
+    const { req, res } = ctx;
     const stream: Stream = {
       userId,
-      body,
+      res,
       end: () => {
         this.remove(stream);
-        if (!body.writableEnded) body.end();
+        if (!res.writableEnded) res.end();
       },
     };
     let set = this.byUser.get(userId);
     if (!set) this.byUser.set(userId, (set = new Set()));
     set.add(stream);
 
-    const { req } = ctx;
     req.socket.setTimeout(0);
     req.socket.setNoDelay(true);
     req.socket.setKeepAlive(true);
     req.on('close', stream.end);
-    body.on('error', stream.end);
-    body.on('close', stream.end);
+    res.on('close', stream.end);
+    res.on('error', stream.end); // a client gone mid-write: nothing to report
 
+    // The answer is written here, not by Koa (which would report a client leaving as an error).
+    // Headers set earlier by middlewares (CORS, security) are already on `res`.
+    ctx.respond = false;
     ctx.status = 200;
-    ctx.set('Content-Type', 'text/event-stream; charset=utf-8');
-    // no-transform: no proxy may compress or rewrite it; X-Accel-Buffering: nginx must not buffer it.
-    ctx.set('Cache-Control', 'no-cache, no-transform');
-    ctx.set('X-Accel-Buffering', 'no');
-    ctx.set('Connection', 'keep-alive');
-    ctx.body = body;
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      // no-transform: no proxy may compress or rewrite it; X-Accel-Buffering: nginx must not buffer it.
+      'Cache-Control': 'no-cache, no-transform',
+      'X-Accel-Buffering': 'no',
+      Connection: 'keep-alive',
+    });
     // The first bytes send the headers at once; `retry` is the client's reconnection delay.
-    body.write(`retry: 2000\n: connected\n\n`);
+    res.write(`retry: 2000\n: connected\n\n`);
   }
 
   /** Ends every open stream at once and stops listening (graceful shutdown, destroy). */
@@ -123,10 +126,14 @@ export class NotificationHub {
   }
 
   private write(stream: Stream, text: string): void {
-    if (stream.body.writableEnded) return;
+    if (stream.res.writableEnded || stream.res.destroyed) return;
     // A client that stopped reading: cut it rather than buffer without end.
-    if (stream.body.writableLength > MAX_BUFFERED) return stream.end();
-    stream.body.write(text);
+    if (stream.res.writableLength > MAX_BUFFERED) {
+      stream.end();
+      stream.res.destroy();
+      return;
+    }
+    stream.res.write(text);
   }
 
   private writeAll(text: string): void {
@@ -157,15 +164,16 @@ export class NotificationHub {
   }
 }
 
-const hubs = new WeakMap<Core.Strapi, NotificationHub>();
+/** The hub is kept on the Strapi instance under a registered symbol: one per instance, whichever copy of this module asks. */
+const HUB = Symbol.for('social.notificationHub');
+type WithHub = { [HUB]?: NotificationHub };
 
 export function notificationHub(strapi: Core.Strapi): NotificationHub {
-  let hub = hubs.get(strapi);
-  if (!hub) hubs.set(strapi, (hub = new NotificationHub(strapi)));
-  return hub;
+  const holder = strapi as unknown as WithHub;
+  return (holder[HUB] ??= new NotificationHub(strapi));
 }
 
 /** Ends the node's streams, if it has any (graceful shutdown, destroy). */
 export async function closeNotificationStreams(strapi: Core.Strapi): Promise<void> {
-  await hubs.get(strapi)?.closeAll();
+  await (strapi as unknown as WithHub)[HUB]?.closeAll();
 }
