@@ -78,13 +78,13 @@ export function notificationSources(t: Tables) {
     /** Aliases: l (likes link), a (post→author link), p (posts). */
     likes: (where: string) =>
       `SELECT a.${q(A.target)} AS user_id, l.${q(L.target)} AS actor_id, 'like' AS type, l.${q(L.owner)} AS target,
-              l.${q(L.owner)} AS post_id, NULL AS comment_id
+              l.${q(L.owner)} AS post_id, CAST(NULL AS integer) AS comment_id
          FROM ${q(L.table)} l JOIN ${q(A.table)} a ON a.${q(A.owner)} = l.${q(L.owner)} JOIN ${q(t.posts)} p ON p.id = l.${q(L.owner)}
         WHERE ${flag('p.hidden')} = 0 AND a.${q(A.target)} <> l.${q(L.target)} AND (${where})`,
     /** Alias: f (follows link). */
     follows: (where: string) =>
       `SELECT f.${q(F.target)} AS user_id, f.${q(F.owner)} AS actor_id, 'follow' AS type, f.${q(F.target)} AS target,
-              NULL AS post_id, NULL AS comment_id
+              CAST(NULL AS integer) AS post_id, CAST(NULL AS integer) AS comment_id
          FROM ${q(F.table)} f WHERE f.${q(F.owner)} <> f.${q(F.target)} AND (${where})`,
     /** Aliases: c (comments), cp (comment→post link), ca (comment→author link), a (post→author link), p (posts). */
     comments: (where: string) =>
