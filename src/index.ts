@@ -3,6 +3,8 @@ import { ensureAccountRules } from './db/accounts';
 import { ensureAuthGeneration } from './db/auth-generation';
 import { ensureDerivedTables } from './db/derived/ensure';
 import { ensureMediaTables } from './db/repositories/media';
+import { ensureNotificationEvents } from './db/notification-events';
+import { closeNotificationStreams } from './server/notification-stream';
 import { configureContentManagerLayouts } from './bootstrap/content-manager-layouts';
 import { addModeratorMediaFields, seedModeratorRole } from './bootstrap/moderator-role';
 import { seedDefaultPermissions } from './bootstrap/permissions';
@@ -31,6 +33,7 @@ export default {
   async bootstrap({ strapi }: { strapi: Core.Strapi }) {
     try {
       await ensureDerivedTables(strapi);
+      await ensureNotificationEvents(strapi);
       await ensureAccountRules(strapi);
       await ensureMediaTables(strapi);
       await seedDefaultPermissions(strapi);
@@ -50,6 +53,7 @@ export default {
   },
 
   async destroy({ strapi }: { strapi: Core.Strapi }) {
+    await closeNotificationStreams(strapi);
     await closeRateLimits(strapi);
   },
 };

@@ -39,7 +39,7 @@ const fill = (path: string, id: string): string =>
 const ROUTES = CONTRACT_ROUTES.map((route) => {
   const method = route.method.toLowerCase();
   if (!isFuzzed(method)) throw new Error(`No fuzzing for ${route.method} ${route.path}`);
-  return { method, path: (id: string) => fill(route.path, id) };
+  return { method, path: (id: string) => fill(route.path, id), eventStream: route.eventStream === true };
 });
 
 /** The plugin's routes a client posts a body to (issue 10: they answered 500 to some bodies). */
@@ -113,6 +113,8 @@ function leaksSecret(value: unknown): boolean {
 async function check(routeIndex: number, ref: string, qs: string, body: string, auth: 'none' | 'user' | 'garbage'): Promise<boolean> {
   const route = ROUTES[routeIndex];
   const url = `${route.path(ref)}${qs ? `?${qs}` : ''}`;
+  // An event stream never ends: read its status and headers, then hang up.
+  if (route.eventStream) return checkStream(url, auth);
   let req = http[route.method](url, auth === 'user' ? user.jwt : auth === 'garbage' ? 'x.y.z' : undefined);
   if (route.method !== 'get') req = req.set('Content-Type', 'application/json').send(body);
   const res = await req;
@@ -125,6 +127,24 @@ async function check(routeIndex: number, ref: string, qs: string, body: string, 
       throw new Error(`${route.method.toUpperCase()} ${url} → ${res.status} without the error envelope: ${res.text.slice(0, 300)}`);
     }
   }
+  return true;
+}
+
+async function checkStream(url: string, auth: 'none' | 'user' | 'garbage'): Promise<boolean> {
+  const controller = new AbortController();
+  const headers: Record<string, string> = auth === 'user' ? { authorization: `Bearer ${user.jwt}` } : auth === 'garbage' ? { authorization: 'Bearer x.y.z' } : {};
+  const res = await fetch(`${http.base}/api${url}`, { headers, signal: controller.signal });
+  tried += 1;
+  if (res.status === 200) {
+    const type = res.headers.get('content-type') ?? '';
+    controller.abort();
+    if (!type.startsWith('text/event-stream')) throw new Error(`GET ${url} → 200 as ${type}`);
+    return true;
+  }
+  const text = await res.text();
+  if (res.status >= 500) throw new Error(`GET ${url} → ${res.status} ${text.slice(0, 300)}`);
+  const envelope = JSON.parse(text) as { data?: unknown; error?: { status?: number; name?: string } };
+  if (!(envelope && envelope.data === null && envelope.error?.status === res.status)) throw new Error(`GET ${url} → ${res.status} without the envelope: ${text.slice(0, 300)}`);
   return true;
 }
 

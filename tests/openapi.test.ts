@@ -247,6 +247,26 @@ describe('real answers conform to the description', () => {
     await conforms('GET /search/users', 400, () => http.get(`/search/users?q=${'x'.repeat(101)}`));
   });
 
+  it('notifications (Part 2)', async () => {
+    await http.post(`/posts/like/${post.documentId}`, carol.jwt);
+    await conforms('GET /notifications', 200, () => http.get('/notifications?limit=5', alice.jwt));
+    await conforms('GET /notifications', 400, () => http.get('/notifications?cursor=forged', alice.jwt));
+    await conforms('GET /notifications/unread', 200, () => http.get('/notifications/unread', alice.jwt));
+    await conforms('GET /notifications/unread', 403, () => http.get('/notifications/unread'));
+    await conforms('POST /notifications/read', 200, () => http.post('/notifications/read', alice.jwt).send({}));
+    await conforms('POST /notifications/read', 400, () => http.post('/notifications/read', alice.jwt).send({ upTo: 'all' }));
+    await conforms('GET /notifications/stream', 403, () => http.get('/notifications/stream'));
+    // The stream's success is text/event-stream: described as such, answered as such.
+    const operation = operationOf(document, 'GET', '/notifications/stream');
+    expect(Object.keys((operation?.responses?.['200'] as { content?: object } | undefined)?.content ?? {})).toEqual(['text/event-stream']);
+    expect(Object.keys(operation?.responses ?? {})).toContain('429');
+    const controller = new AbortController();
+    const res = await fetch(`${http.base}/api/notifications/stream`, { headers: { authorization: `Bearer ${alice.jwt}` }, signal: controller.signal });
+    expect([res.status, res.headers.get('content-type')]).toEqual([200, 'text/event-stream; charset=utf-8']);
+    controller.abort();
+    checked.set('GET /notifications/stream', new Set(['success', 'error']));
+  });
+
   it('covered a success and an error of every route of the contract', () => {
     const uncovered = CONTRACT.filter((route) => checked.get(route)?.size !== 2);
     expect(uncovered).toEqual([]);

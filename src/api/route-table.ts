@@ -1,5 +1,6 @@
 import { commentRoutes } from './comment/routes/01-custom-comment';
 import { mediaRoutes } from './media/routes/01-custom-media';
+import { notificationRoutes } from './notification/routes/01-custom-notification';
 import { postRoutes } from './post/routes/01-custom-post';
 import { profileRoutes } from './profile/routes/01-custom-profile';
 import { searchRoutes } from './search/routes/01-custom-search';
@@ -10,4 +11,4 @@ import type { ContractRoute } from '../lib/routes';
  * description's corrections and the fuzz test all read this list, so a route added to a route
  * file is granted, described and fuzzed without another edit.
  */
-export const CONTRACT_ROUTES: readonly ContractRoute[] = [...profileRoutes, ...postRoutes, ...commentRoutes, ...mediaRoutes, ...searchRoutes];
+export const CONTRACT_ROUTES: readonly ContractRoute[] = [...profileRoutes, ...postRoutes, ...commentRoutes, ...mediaRoutes, ...searchRoutes, ...notificationRoutes];

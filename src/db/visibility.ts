@@ -1,7 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import type { Knex } from 'knex';
 import { flagSql, q } from './dialect';
-import { tables } from './tables';
+import { tables, type Tables } from './tables';
 
 /**
  * Which per-viewer rules a post read applies besides hiding. Blocks apply everywhere a viewer
@@ -81,13 +81,7 @@ export function visibleComment(strapi: Core.Strapi, commentId: string, viewerId?
 export function notBlocked(strapi: Core.Strapi, userColumn: string, viewerId?: number): Knex.Raw {
   const knex: Knex = strapi.db.connection;
   if (viewerId === undefined) return knex.raw('(1 = 1)');
-  const b = tables(strapi).blocks;
-  // Two probes of the (owner, target) unique index rather than one OR, which planners may scan.
-  return knex.raw(
-    `(NOT EXISTS (SELECT 1 FROM ${q(b.table)} vb WHERE vb.${q(b.owner)} = ? AND vb.${q(b.target)} = ${userColumn})` +
-      ` AND NOT EXISTS (SELECT 1 FROM ${q(b.table)} vb2 WHERE vb2.${q(b.owner)} = ${userColumn} AND vb2.${q(b.target)} = ?))`,
-    [viewerId, viewerId]
-  );
+  return knex.raw(notBlockedSql(tables(strapi), userColumn, '?'), [viewerId, viewerId]);
 }
 
 /**
@@ -97,6 +91,19 @@ export function notBlocked(strapi: Core.Strapi, userColumn: string, viewerId?: n
 export function notMuted(strapi: Core.Strapi, userColumn: string, viewerId?: number): Knex.Raw {
   const knex: Knex = strapi.db.connection;
   if (viewerId === undefined) return knex.raw('(1 = 1)');
-  const m = tables(strapi).mutes;
-  return knex.raw(`(NOT EXISTS (SELECT 1 FROM ${q(m.table)} vm WHERE vm.${q(m.owner)} = ? AND vm.${q(m.target)} = ${userColumn}))`, [viewerId]);
+  return knex.raw(notMutedSql(tables(strapi), userColumn, '?'), [viewerId]);
 }
+
+/**
+ * notBlocked's SQL with the viewer as an SQL expression (`?` for a bound value, or a column such
+ * as a trigger's `NEW.user_id`): the one text of the rule, which notBlocked binds and the
+ * notification triggers (src/db/derived/notifications.ts) use as it is.
+ */
+// Two probes of the (owner, target) unique index rather than one OR, which planners may scan.
+export const notBlockedSql = (t: Tables, userColumn: string, viewer: string): string =>
+  `(NOT EXISTS (SELECT 1 FROM ${q(t.blocks.table)} vb WHERE vb.${q(t.blocks.owner)} = ${viewer} AND vb.${q(t.blocks.target)} = ${userColumn})` +
+  ` AND NOT EXISTS (SELECT 1 FROM ${q(t.blocks.table)} vb2 WHERE vb2.${q(t.blocks.owner)} = ${userColumn} AND vb2.${q(t.blocks.target)} = ${viewer}))`;
+
+/** notMuted's SQL with the viewer as an SQL expression (see notBlockedSql). */
+export const notMutedSql = (t: Tables, userColumn: string, viewer: string): string =>
+  `(NOT EXISTS (SELECT 1 FROM ${q(t.mutes.table)} vm WHERE vm.${q(t.mutes.owner)} = ${viewer} AND vm.${q(t.mutes.target)} = ${userColumn}))`;

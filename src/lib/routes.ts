@@ -31,6 +31,8 @@ export type ContractRoute = Core.RouteInput & {
   defaultRoles: readonly DefaultRole[];
   successStatuses?: readonly SuccessStatus[];
   rateLimit?: RouteBudget;
+  /** Answers Server-Sent Events (text/event-stream); `response` is each event's data. At most a few per user (429 beyond). */
+  eventStream?: boolean;
 };
 
 /**
@@ -52,7 +54,7 @@ const rateLimitMiddleware = (budget: RouteBudget) => ({ name: 'global::rate-limi
 const KEEP_DENIAL_MESSAGES = 'global::keep-denial-messages';
 
 export const withUsersPermissionsOnly = (routes: readonly ContractRoute[]): Core.RouteInput[] =>
-  routes.map(({ defaultRoles: _roles, successStatuses: _statuses, rateLimit, ...route }) => ({
+  routes.map(({ defaultRoles: _roles, successStatuses: _statuses, rateLimit, eventStream: _eventStream, ...route }) => ({
     ...route,
     config: {
       auth: { strategies: ['users-permissions'] },

@@ -42,6 +42,17 @@ export type PostView = {
   comments: CommentView[];
 };
 
+/** A notification (API.md, "Notifications"). */
+export type NotificationView = {
+  id: number;
+  type: 'follow' | 'like' | 'comment';
+  createdAt: string;
+  read: boolean;
+  actor: Author;
+  post: { id: number; documentId: string; title: string } | null;
+  comment: CommentView | null;
+};
+
 export type Counts = { followers: number; following: number; posts: number };
 
 /** The answer of a like or an unlike. */

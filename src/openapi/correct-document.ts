@@ -66,6 +66,18 @@ function describeRoute(document: Document, route: DescribedRoute): void {
   // The generator writes the route's `response` as the 200; routes without one (redirects) keep none.
   const success = operation.responses?.['200'];
   const responses: Responses = {};
+  if (success && !('$ref' in success) && route.eventStream) {
+    const data = (success.content?.['application/json']?.schema ?? {}) as { $ref?: string };
+    const name = typeof data.$ref === 'string' ? data.$ref.split('/').pop() : 'the route schema';
+    success.content = {
+      'text/event-stream': {
+        schema: {
+          type: 'string',
+          description: `Server-Sent Events: \`event: notification\` with a ${name} as JSON data (${data.$ref ?? ''}), and comment lines as heartbeats`,
+        },
+      },
+    };
+  }
   if (success && !('$ref' in success)) {
     for (const status of route.successStatuses) responses[status] = { ...success, description: SUCCESS_DESCRIPTIONS[status] };
   }

@@ -18,6 +18,8 @@ export type DescribedRoute = {
   tokenOptional: boolean;
   successStatuses: readonly SuccessStatus[];
   errorStatuses: readonly ErrorStatus[];
+  /** Answers text/event-stream; the generated `response` schema is each event's data. */
+  eventStream?: boolean;
 };
 
 /** Our routes, from the route table: `api::post.post.like` is the post API's. */
@@ -30,6 +32,7 @@ const contractRoutes = (): DescribedRoute[] =>
     tokenOptional: route.defaultRoles.includes('public'),
     successStatuses: route.successStatuses ?? [200],
     errorStatuses: errorStatusesOf(route),
+    eventStream: route.eventStream === true,
   }));
 
 /** The content-api routers of a plugin, in either of the two forms a plugin may give them. */

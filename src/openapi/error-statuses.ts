@@ -7,7 +7,7 @@ import type { Core } from '@strapi/strapi';
  *   route, or the item is someone else's) and 503 (the database is unreachable);
  * - a route with a path parameter: 404 (nothing has that id);
  * - a route that takes a body: 413 (over 1 MB) and 415 (multipart, or an unknown encoding);
- * - a rate-limited route: 429.
+ * - a rate-limited route, and an event stream (a few per user): 429.
  * Never a 500: the contract promises none, and tests/fuzz.test.ts holds it to that.
  */
 export type ErrorStatus = 400 | 401 | 403 | 404 | 413 | 415 | 429 | 503;
@@ -37,7 +37,7 @@ export function errorStatusesOf(route: Core.RouteInput): ErrorStatus[] {
   const statuses: ErrorStatus[] = [400, 401, 403];
   if (route.path.includes(':')) statuses.push(404);
   if (route.request?.body) statuses.push(413, 415);
-  if (isRateLimited(route)) statuses.push(429);
+  if (isRateLimited(route) || (route as { eventStream?: boolean }).eventStream) statuses.push(429);
   statuses.push(503);
   return statuses;
 }

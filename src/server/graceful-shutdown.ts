@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { Core } from '@strapi/strapi';
+import { closeNotificationStreams } from './notification-stream';
 
 /**
  * Strapi's own SIGTERM handler destroys every open connection at once, cutting requests in
@@ -24,6 +25,8 @@ export function installGracefulShutdown(strapi: Core.Strapi, timeoutMs: number):
     if (draining) return;
     draining = true;
     server.close(); // no new connections from here on
+    // Open notification streams never finish by themselves: end them now (clients reconnect to another node).
+    void closeNotificationStreams(strapi);
     strapi.log.info(`${signal} received: draining ${inFlight} request(s) in flight, then shutting down.`);
     const deadline = Date.now() + timeoutMs;
     // Wait until nothing is in flight, twice over a short pause: a connection accepted just

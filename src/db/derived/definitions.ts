@@ -11,6 +11,13 @@ import {
   HOME,
   type FeedThresholds,
 } from './home-timeline';
+import {
+  notificationAnalyzedTables,
+  notificationBackfillStatements,
+  notificationDropTableNames,
+  notificationTableStatements,
+  notificationTriggerSpecs,
+} from './notifications';
 
 /**
  * The derived tables: counters and ordered indexes kept exact by database triggers, so every
@@ -55,6 +62,7 @@ export function createTableStatements(dialect: Dialect): string[] {
     `CREATE UNIQUE INDEX social_post_comments_pair ON ${q(postComments)} (comment_id, post_id)`,
     `CREATE INDEX social_post_comments_oldest ON ${q(postComments)} (post_id, created_at, comment_id)`,
     ...homeTableStatements(dialect),
+    ...notificationTableStatements(dialect),
   ];
 }
 
@@ -74,7 +82,7 @@ export const plannerHintStatements = (dialect: Dialect): string[] =>
     : [];
 
 /** Tables whose statistics a rebuild refreshes (a bulk load leaves the planner guessing otherwise). */
-export const analyzedTables = (): string[] => [DERIVED.postStats, DERIVED.userStats, DERIVED.authorPosts, DERIVED.postComments, HOME.home, HOME.pulledFollows];
+export const analyzedTables = (): string[] => [DERIVED.postStats, DERIVED.userStats, DERIVED.authorPosts, DERIVED.postComments, HOME.home, HOME.pulledFollows, ...notificationAnalyzedTables()];
 
 /**
  * Indexes on Strapi's own tables that the cursor lists walk (src/db/repositories/lists.ts):
@@ -107,7 +115,7 @@ const names = (t: Tables) => ({
 });
 
 export const dropTableNames = (): string[] =>
-  [DERIVED.postStats, DERIVED.userStats, DERIVED.authorPosts, DERIVED.postComments, ...homeDropTableNames(), DERIVED.state];
+  [DERIVED.postStats, DERIVED.userStats, DERIVED.authorPosts, DERIVED.postComments, ...homeDropTableNames(), ...notificationDropTableNames(), DERIVED.state];
 
 /** Recounts everything from the source tables (run inside the rebuild's transaction). */
 export function backfillStatements(t: Tables, thresholds: FeedThresholds): string[] {
@@ -129,6 +137,7 @@ export function backfillStatements(t: Tables, thresholds: FeedThresholds): strin
               (SELECT count(*) FROM ${q(ap)} a WHERE a.user_id = u.id AND a.hidden = 1)
          FROM ${q(t.users)} u`,
     ...homeBackfillStatements({ us, ap, F, A }, thresholds),
+    ...notificationBackfillStatements(t),
   ];
 }
 
@@ -263,5 +272,8 @@ export function triggerSpecs(t: Tables, thresholds: FeedThresholds): TriggerSpec
       when: `OLD.created_at IS DISTINCT FROM NEW.created_at`,
       body: [`UPDATE ${q(pc)} SET created_at = NEW.created_at WHERE comment_id = NEW.id`],
     },
+
+    // Notifications and their unread counters (notifications.ts).
+    ...notificationTriggerSpecs(t, name),
   ];
 }

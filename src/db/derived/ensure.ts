@@ -73,7 +73,7 @@ export async function ensureDerivedTables(strapi: Core.Strapi): Promise<{ rebuil
       await trx.raw(sql);
     };
     if (dialect === 'postgres') {
-      const sources = [t.posts, t.comments, t.users, t.likes.table, t.follows.table, t.postAuthor.table, t.commentPost.table];
+      const sources = [t.posts, t.comments, t.users, t.likes.table, t.follows.table, t.postAuthor.table, t.commentPost.table, t.commentAuthor.table, t.blocks.table, t.mutes.table];
       await run(`LOCK TABLE ${sources.map(q).join(', ')} IN SHARE MODE`);
     }
     for (const trigger of await existingTriggers(trx, dialect, TRIGGER_PREFIX)) await dropTrigger(trx, dialect, trigger);

@@ -5,6 +5,7 @@ import { DERIVED } from './definitions';
 import { HOME } from './home-timeline';
 import { SEARCH, postDocument, userDocument } from './search';
 import { dialectOf } from '../dialect';
+import { NOTIFY, allNotificationSources, shownSql } from './notifications';
 
 /**
  * The derived rows against the ground truth they replace, as pairs of row lists that must be
@@ -22,6 +23,7 @@ type Row = Record<string, unknown>;
 const rowsOf = (result: Row[] | { rows: Row[] }): Row[] => (Array.isArray(result) ? result : result.rows);
 const VISIBLE = (column: string) => `(CASE WHEN ${column} THEN 1 ELSE 0 END) = 0`;
 const FLAG = (column: string) => `(CASE WHEN ${column} THEN 1 ELSE 0 END)`;
+const KIND = (column: string) => `(CASE ${column} WHEN 'follow' THEN 1 WHEN 'like' THEN 2 WHEN 'comment' THEN 3 ELSE 0 END)`;
 
 export type ExactnessOptions = { home?: boolean; /** Only the home timelines of users whose email is LIKE this. */ homeReaders?: string };
 
@@ -78,6 +80,21 @@ export async function exactnessChecks(strapi: Core.Strapi, options: ExactnessOpt
       "a post's visible comments: sort key",
       `SELECT count(*) AS n FROM ${DERIVED.postComments} x JOIN ${comments} c ON c.id = x.comment_id WHERE x.created_at <> c.created_at`,
       `SELECT 0 AS n`
+    ),
+    // Notifications: exactly one per justified (actor, type, target), and each unread counter the
+    // COUNT(*) it stands for (unread, and neither blocked either way nor muted).
+    await check(
+      'notifications (one per like, follow and comment that should notify)',
+      `SELECT user_id, actor_id, ${KIND('type')} AS kind, target, COALESCE(post_id, 0) AS post_id, COALESCE(comment_id, 0) AS comment_id
+         FROM ${NOTIFY.notifications} ORDER BY kind, target, actor_id`,
+      `SELECT user_id, actor_id, ${KIND('type')} AS kind, target, COALESCE(post_id, 0) AS post_id, COALESCE(comment_id, 0) AS comment_id
+         FROM (${allNotificationSources(t)}) e ORDER BY kind, target, actor_id`
+    ),
+    await check(
+      'unread notification counters',
+      `SELECT user_id AS id, unread FROM ${NOTIFY.unread} ORDER BY user_id`,
+      `SELECT u.id, (SELECT count(*) FROM ${NOTIFY.notifications} n WHERE n.user_id = u.id AND n.is_read = 0 AND ${shownSql(t, 'n.user_id', 'n.actor_id')}) AS unread
+         FROM ${users} u ORDER BY u.id`
     ),
   ];
   // The search indexes: one entry per post and user, with the text of the row now.

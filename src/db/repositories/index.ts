@@ -1,6 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import { commentRepository } from './comments';
 import { mediaRepository } from './media';
+import { notificationRepository } from './notifications';
 import { postRepository } from './posts';
 import { reportRepository } from './reports';
 import { searchRepository } from './search';
@@ -20,6 +21,7 @@ export type Repositories = {
   timelines: ReturnType<typeof timelineRepository>;
   media: ReturnType<typeof mediaRepository>;
   search: ReturnType<typeof searchRepository>;
+  notifications: ReturnType<typeof notificationRepository>;
 };
 
 const made = new WeakMap<Core.Strapi, Repositories>();
@@ -27,7 +29,7 @@ const made = new WeakMap<Core.Strapi, Repositories>();
 export function repositories(strapi: Core.Strapi): Repositories {
   let found = made.get(strapi);
   if (!found) {
-    found = { posts: postRepository(strapi), comments: commentRepository(strapi), reports: reportRepository(strapi), users: userRepository(strapi), timelines: timelineRepository(strapi), media: mediaRepository(strapi), search: searchRepository(strapi) };
+    found = { posts: postRepository(strapi), comments: commentRepository(strapi), reports: reportRepository(strapi), users: userRepository(strapi), timelines: timelineRepository(strapi), media: mediaRepository(strapi), search: searchRepository(strapi), notifications: notificationRepository(strapi) };
     made.set(strapi, found);
   }
   return found;

@@ -76,3 +76,7 @@ export const SearchQuery = {
   q: z.string().describe('The search text: 1–100 characters after trimming. Words are letters and digits; everything else only separates them'),
   ...CursorQuery,
 };
+
+export const NotificationsRead = z
+  .looseObject({ upTo: z.int().positive().nullable().optional().describe('Mark read those with an id up to this one; left out (or null): all') })
+  .meta({ id: 'NotificationsRead' });

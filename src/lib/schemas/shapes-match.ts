@@ -1,7 +1,7 @@
 import type { z } from 'zod/v4';
 import type { Author as AuthorView, CommentView, OwnProfile as OwnProfileView, PostView, PublicProfile as PublicProfileView } from '../shapes';
-import type { LikeState as LikeStateView, MediaView, PostPage, ReportView } from '../shapes';
-import type { Author, Comment, LikeState, Media, OwnProfile, Pagination, Post, PublicProfile, Report } from './shapes';
+import type { LikeState as LikeStateView, MediaView, NotificationView, PostPage, ReportView } from '../shapes';
+import type { Author, Comment, LikeState, Media, Notification, OwnProfile, Pagination, Post, PublicProfile, Report } from './shapes';
 
 /**
  * Compile-time half of "the description cannot drift from the code": each response schema and
@@ -32,4 +32,5 @@ export type ViewsMatchSchemas = [
   Holds<Describes<typeof PublicProfile, PublicProfileView>>,
   Holds<Describes<typeof OwnProfile, OwnProfileView>>,
   Holds<ReportDescribed>,
+  Holds<Describes<typeof Notification, NotificationView>>,
 ];

@@ -115,3 +115,17 @@ export const Pagination = z
     total: count,
   })
   .meta({ id: 'Pagination' });
+
+export const Notification = z
+  .object({
+    id,
+    type: z.enum(['follow', 'like', 'comment']),
+    createdAt: timestamp,
+    read: z.boolean(),
+    actor: Author.describe('Who followed, liked or commented'),
+    post: z.object({ id, documentId, title: z.string() }).nullable().describe('The post liked or commented on; null for a follow'),
+    comment: Comment.nullable().describe('The comment; null for a like or a follow'),
+  })
+  .meta({ id: 'Notification', description: 'Someone followed the caller, liked or commented on one of their posts' });
+
+export const UnreadCount = z.object({ count }).meta({ id: 'UnreadCount', description: 'How many notifications are unread' });
