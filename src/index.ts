@@ -6,6 +6,10 @@ import { configureContentManagerLayouts } from './bootstrap/content-manager-layo
 import { seedModeratorRole } from './bootstrap/moderator-role';
 import { seedDefaultPermissions } from './bootstrap/permissions';
 import { subscribeReportLifecycles } from './bootstrap/report-lifecycles';
+import { subscribeModerationLifecycles } from './bootstrap/moderation-lifecycles';
+import { ensureModerationLog } from './db/moderation-log';
+import { grantModeratorConsole, registerModerationActions } from './moderation/permissions';
+import { registerModerationRoutes } from './moderation/routes';
 import { correctGeneratedDescriptions } from './openapi/install';
 import { installGracefulShutdown } from './server/graceful-shutdown';
 import { logUnhandledRejections } from './server/unhandled-rejections';
@@ -25,6 +29,9 @@ export default {
     correctGeneratedDescriptions();
     // Held until the end of bootstrap(): schema sync and first-boot seeding never race.
     releaseStartupLock = await acquireStartupLock(strapi);
+    // The moderation console: its RBAC actions before the admin's bootstrap cleans unknown ones.
+    await registerModerationActions(strapi);
+    registerModerationRoutes(strapi);
   },
 
   async bootstrap({ strapi }: { strapi: Core.Strapi }) {
@@ -33,6 +40,8 @@ export default {
       await ensureAccountRules(strapi);
       await seedDefaultPermissions(strapi);
       await seedModeratorRole(strapi);
+      await ensureModerationLog(strapi);
+      await grantModeratorConsole(strapi);
       await configureContentManagerLayouts(strapi);
       await ensureAuthGeneration(strapi);
     } finally {
@@ -40,6 +49,7 @@ export default {
       releaseStartupLock = undefined;
     }
     subscribeReportLifecycles(strapi);
+    subscribeModerationLifecycles(strapi);
     logUnhandledRejections(strapi);
     installGracefulShutdown(strapi, Number(process.env.SHUTDOWN_TIMEOUT_MS ?? 25_000));
     // With REDIS_URL: connect now, so an unreachable Redis is logged at start-up.
