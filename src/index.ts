@@ -2,7 +2,7 @@ import type { Core } from '@strapi/strapi';
 import { ensureAccountRules } from './db/accounts';
 import { ensureAuthGeneration } from './db/auth-generation';
 import { ensureDerivedTables } from './db/derived/ensure';
-import { configureContentManagerLayouts } from './bootstrap/content-manager-layouts';
+import { configureContentManagerLayouts, configureModerationViews } from './bootstrap/content-manager-layouts';
 import { seedModeratorRole } from './bootstrap/moderator-role';
 import { seedDefaultPermissions } from './bootstrap/permissions';
 import { subscribeReportLifecycles } from './bootstrap/report-lifecycles';
@@ -10,6 +10,7 @@ import { subscribeModerationLifecycles } from './bootstrap/moderation-lifecycles
 import { ensureModerationLog } from './db/moderation-log';
 import { grantModeratorConsole, registerModerationActions } from './moderation/permissions';
 import { registerModerationRoutes } from './moderation/routes';
+import { showApiLimitsInTheAdmin } from './moderation/admin-limits';
 import { correctGeneratedDescriptions } from './openapi/install';
 import { installGracefulShutdown } from './server/graceful-shutdown';
 import { logUnhandledRejections } from './server/unhandled-rejections';
@@ -32,6 +33,7 @@ export default {
     // The moderation console: its RBAC actions before the admin's bootstrap cleans unknown ones.
     await registerModerationActions(strapi);
     registerModerationRoutes(strapi);
+    showApiLimitsInTheAdmin(strapi);
   },
 
   async bootstrap({ strapi }: { strapi: Core.Strapi }) {
@@ -43,6 +45,7 @@ export default {
       await ensureModerationLog(strapi);
       await grantModeratorConsole(strapi);
       await configureContentManagerLayouts(strapi);
+      await configureModerationViews(strapi);
       await ensureAuthGeneration(strapi);
     } finally {
       await releaseStartupLock?.();
