@@ -88,7 +88,9 @@ describe('moderation console', () => {
         await figure.waitFor();
         assert.equal((await figure.innerText()).trim(), String(value), label);
       }
-      await page.getByRole('img', { name: 'Reports per day, last 30 days' }).waitFor();
+      const chart = page.getByRole('img', { name: 'Reports per day, last 30 days' });
+      await chart.waitFor();
+      await chart.scrollIntoViewIfNeeded();
       // No guided tour and no Media Library banner on a moderator's screens.
       assert.equal(await page.getByRole('button', { name: 'Close the banner.' }).count(), 0, 'no Media Library banner');
       assert.equal(await page.getByText(/guided tour|Discover your application/i).count(), 0, 'no guided tour');
