@@ -8,6 +8,7 @@ import { seedDefaultPermissions } from './bootstrap/permissions';
 import { subscribeReportLifecycles } from './bootstrap/report-lifecycles';
 import { subscribeModerationLifecycles } from './bootstrap/moderation-lifecycles';
 import { ensureModerationLog } from './db/moderation-log';
+import { ensureModerationQueue } from './db/moderation-queue';
 import { grantModeratorConsole, registerModerationActions } from './moderation/permissions';
 import { registerModerationRoutes } from './moderation/routes';
 import { showApiLimitsInTheAdmin } from './moderation/admin-limits';
@@ -43,6 +44,7 @@ export default {
       await seedDefaultPermissions(strapi);
       await seedModeratorRole(strapi);
       await ensureModerationLog(strapi);
+      await ensureModerationQueue(strapi);
       await grantModeratorConsole(strapi);
       await configureContentManagerLayouts(strapi);
       await configureModerationViews(strapi);

@@ -361,3 +361,34 @@ describe('the home-page widget', () => {
     expect(hidden.openReports).toBe(after.openReports - 2);
   });
 });
+
+describe('the queue index', () => {
+  /** social_moderation_queue against a GROUP BY over the reports themselves. */
+  async function expectIndexExact() {
+    const db = strapi.db.connection;
+    const truth = async (kind: string, link: string, column: string) =>
+      (await db(`${link} as l`).join('reports as r', 'r.id', 'l.report_id').where('r.state', 'open').groupBy(`l.${column}`).select(db.raw(`'${kind}' AS kind, l.${column} AS item_id, COUNT(*) AS open_count, MIN(r.created_at) AS first_at`))) as Array<Record<string, unknown>>;
+    const norm = (rows: Array<Record<string, unknown>>) =>
+      rows.map((r) => `${r.kind}:${Number(r.item_id)}:${Number(r.open_count)}:${new Date(r.first_at as string).getTime() || Number(r.first_at)}`).sort();
+    const expected = norm([...(await truth('post', 'reports_post_lnk', 'post_id')), ...(await truth('comment', 'reports_comment_lnk', 'comment_id'))]);
+    expect(norm(await db('social_moderation_queue').select('*'))).toEqual(expected);
+  }
+
+  it('follows every way a report changes: filed, closed in the Content Manager, reopened, deleted, its item deleted', async () => {
+    const mod = await adminSession(strapi);
+    const { author, post, reporters } = await reportedPost(3);
+    await expectIndexExact();
+    const report = await strapi.db.query('api::report.report').findOne({ where: { post: { id: post.id }, reporter: { id: reporters[0].id } } });
+    expect((await mod.put(cm('api::report.report', report.documentId)).send({ state: 'resolved' })).status).toBe(200);
+    await expectIndexExact();
+    expect((await mod.put(cm('api::report.report', report.documentId)).send({ state: 'open' })).status).toBe(200);
+    await expectIndexExact();
+    await strapi.documents('api::report.report').delete({ documentId: report.documentId });
+    await expectIndexExact();
+    expect((await http.delete(`/posts/${post.documentId}`, author.jwt)).status).toBe(200);
+    await expectIndexExact();
+    const other = await reportedPost(2);
+    await mod.post(`/moderation/items/post/${other.post.id}/dismiss`).send({});
+    await expectIndexExact();
+  });
+});

@@ -4,6 +4,7 @@ import type { KeyPart, Position } from '../../lib/cursor';
 import type { KeyedPage } from '../../lib/cursor-page';
 import { isPostgres, isTrue } from '../dialect';
 import { MODERATION_LOG } from '../moderation-log';
+import { MODERATION_QUEUE } from '../moderation-queue';
 import { columnOf, tables } from '../tables';
 import type { Db } from './posts';
 
@@ -60,16 +61,6 @@ export function moderationRepository(strapi: Core.Strapi) {
   const reportLink = (kind: ItemKind) => (kind === 'post' ? t().reportPost : t().reportComment);
   const noteColumn = () => columnOf(strapi, 'api::post.post', 'moderationNote');
 
-  /** One row per reported item with open reports: kind, id, open count, oldest open report. */
-  const groupedSql = () => {
-    const { reports, reportPost, reportComment } = t();
-    const part = (kind: ItemKind, link: typeof reportPost) =>
-      `SELECT '${kind}' AS kind, l.${link.target} AS item_id, COUNT(*) AS open_count, MIN(r.created_at) AS first_at
-         FROM ${reports} r JOIN ${link.table} l ON l.${link.owner} = r.id
-        WHERE r.state = 'open' GROUP BY l.${link.target}`;
-    return `(${part('post', reportPost)} UNION ALL ${part('comment', reportComment)}) g`;
-  };
-
   const mapLog = (row: Record<string, unknown>): LogEntry => {
     let detail: unknown = null;
     if (typeof row.detail === 'string') {
@@ -95,14 +86,14 @@ export function moderationRepository(strapi: Core.Strapi) {
 
   return {
     /**
-     * A page of the queue: most open reports first, then the oldest open report first, then kind
+     * A page of the queue (social_moderation_queue, src/db/moderation-queue.ts): most open reports first, then the oldest open report first, then kind
      * and id (a total order, so cursors never skip or repeat a card).
      */
     async queuePage(limit: number, position: Position | null): Promise<KeyedPage<QueueKey>> {
       const db = knex();
       const forward = !position || position.direction === 'next';
       const firstExpr = pg() ? `to_char(first_at, ${PG_TIME})` : 'first_at';
-      const query = db.select(db.raw(`kind, item_id, open_count, first_at, ${firstExpr} AS first_key`)).from(db.raw(groupedSql()));
+      const query = db.select(db.raw(`kind, item_id, open_count, first_at, ${firstExpr} AS first_key`)).from(MODERATION_QUEUE);
       if (position) {
         const [open, first, kind, id] = position.key as [number, KeyPart, string, number];
         const inclusive = position.inclusive ? '=' : '';
