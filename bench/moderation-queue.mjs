@@ -59,6 +59,24 @@ async function seed(db) {
   return unliked.document_id;
 }
 
+async function moderatorToken(base, superToken) {
+  const call = async (method, url, body, token) => {
+    const res = await fetch(`${base}${url}`, {
+      method,
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    if (res.status >= 300) throw new Error(`${method} ${url}: ${res.status} ${await res.text()}`);
+    return (await res.json()).data;
+  };
+  const role = (await call('GET', '/admin/roles', undefined, superToken)).find((r) => r.code === 'social-moderator');
+  const email = 'moderator@example.com';
+  const password = 'M0derat0r-Passw0rd!';
+  const created = await call('POST', '/admin/users', { firstname: 'Mo', lastname: 'Derator', email, roles: [role.id] }, superToken);
+  await call('POST', '/admin/register', { registrationToken: created.registrationToken, userInfo: { firstname: 'Mo', lastname: 'Derator', password } });
+  return (await call('POST', '/admin/login', { email, password })).token;
+}
+
 async function main() {
   const db = await createDatabase(kind);
   const secrets = randomSecrets();
@@ -73,11 +91,34 @@ async function main() {
       body: JSON.stringify({ firstname: 'Bench', lastname: 'Admin', email: 'bench@example.com', password: 'Bench-Passw0rd!' }),
     });
     if (register.status !== 200) throw new Error(`register-admin: ${register.status} ${await register.text()}`);
-    const token = (await register.json()).data.token;
+    const superToken = (await register.json()).data.token;
+    // The load runs as a moderator (the Moderator role, a dozen permissions), as in production:
+    // the admin authentication builds the user's abilities on every request, and a super admin's
+    // hundreds of permissions cost several times more than the queue itself.
+    const token = await moderatorToken(strapi.url, superToken);
     const auth = { authorization: `Bearer ${token}` };
     const first = await (await fetch(`${strapi.url}/moderation/queue`, { headers: auth })).json();
     if (first.data?.length !== 20 || first.data[0].openReports < 3) throw new Error(`unexpected queue page: ${JSON.stringify(first).slice(0, 300)}`);
     if ((await fetch(`${strapi.url}/api/posts/${unliked}`)).status !== 200) throw new Error('the post read is not public');
+    if (argv.includes('--probe')) {
+      // Sequential latencies, to see where the time goes: the admin authentication alone, a
+      // one-card page, a full page.
+      for (const [name, url, headers] of [
+        ['post read', `/api/posts/${unliked}`],
+        ['admin users/me', '/admin/users/me', auth],
+        ['queue limit=1', '/moderation/queue?limit=1', auth],
+        ['queue limit=20', '/moderation/queue', auth],
+      ]) {
+        const times = [];
+        for (let i = 0; i < 30; i++) {
+          const t0 = performance.now();
+          await (await fetch(`${strapi.url}${url}`, { headers })).arrayBuffer();
+          times.push(performance.now() - t0);
+        }
+        times.sort((a, b) => a - b);
+        log(`  ${name.padEnd(16)} median ${times[15].toFixed(1)} ms  max ${times[29].toFixed(1)} ms`);
+      }
+    }
     log(`loading ${duration} s each, ${connections} connections`);
     const post = await load('GET /api/posts/{unliked}', `${strapi.url}/api/posts/${unliked}`);
     const queue = await load('GET /moderation/queue', `${strapi.url}/moderation/queue`, auth);

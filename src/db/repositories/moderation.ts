@@ -174,53 +174,53 @@ export function moderationRepository(strapi: Core.Strapi) {
       return out;
     },
 
-    /** Each user's record: account age, posts and comments, hidden items, reports against them, blocked. */
+    /**
+     * Each user's record: account age, posts and comments, hidden items, reports against them,
+     * blocked. One statement of correlated counts (each an index lookup on the link tables), so a
+     * page of cards costs one round trip here, not one per figure.
+     */
     async userRecords(userIds: number[]) {
       const ids = [...new Set(userIds)];
       if (!ids.length) return [];
       const db = knex();
       const { users, posts, comments, postAuthor, commentAuthor, reports, reportPost, reportComment } = t();
-      const count = (table: string, link: typeof postAuthor, hiddenOnly: boolean) =>
-        db(`${link.table} as a`)
-          .join(`${table} as x`, 'x.id', `a.${link.owner}`)
-          .whereIn(`a.${link.target}`, ids)
-          .modify((q) => (hiddenOnly ? q.where('x.hidden', true) : q))
-          .groupBy(`a.${link.target}`)
-          .select(db.raw(`a.${link.target} AS user_id, COUNT(*) AS n`));
-      const against = (author: typeof postAuthor, link: typeof reportPost) =>
-        db(`${link.table} as l`)
-          .join(`${author.table} as a`, `a.${author.owner}`, `l.${link.target}`)
-          .join(`${reports} as r`, 'r.id', `l.${link.owner}`)
-          .whereIn(`a.${author.target}`, ids)
-          .groupBy(`a.${author.target}`)
-          .select(db.raw(`a.${author.target} AS user_id, COUNT(*) AS n, SUM(CASE WHEN r.state = 'open' THEN 1 ELSE 0 END) AS open_n`));
-      const [rows, p, c, hp, hc, rp, rc] = await Promise.all([
-        db(users).whereIn('id', ids).select('id', 'document_id', 'username', 'email', 'blocked', 'created_at'),
-        count(posts, postAuthor, false),
-        count(comments, commentAuthor, false),
-        count(posts, postAuthor, true),
-        count(comments, commentAuthor, true),
-        against(postAuthor, reportPost),
-        against(commentAuthor, reportComment),
-      ]);
-      const by = (list: Array<Record<string, unknown>>, field = 'n') => new Map(list.map((row) => [Number(row.user_id), Number(row[field] ?? 0)]));
-      const [pm, cm, hpm, hcm, rpm, rcm, opm, ocm] = [by(p), by(c), by(hp), by(hc), by(rp), by(rc), by(rp, 'open_n'), by(rc, 'open_n')];
-      return (rows as Array<Record<string, unknown>>).map((row) => {
-        const id = Number(row.id);
-        return {
-          id,
-          documentId: row.document_id as string,
-          username: row.username as string,
-          email: row.email as string,
-          blocked: isTrue(row.blocked),
-          joinedAt: iso(row.created_at),
-          posts: pm.get(id) ?? 0,
-          comments: cm.get(id) ?? 0,
-          hiddenItems: (hpm.get(id) ?? 0) + (hcm.get(id) ?? 0),
-          reportsAgainst: (rpm.get(id) ?? 0) + (rcm.get(id) ?? 0),
-          openReportsAgainst: (opm.get(id) ?? 0) + (ocm.get(id) ?? 0),
-        };
-      });
+      const owned = (table: string, link: typeof postAuthor, hidden: boolean) =>
+        `(SELECT COUNT(*) FROM ${link.table} a JOIN ${table} x ON x.id = a.${link.owner} WHERE a.${link.target} = u.id${hidden ? ' AND x.hidden = ?' : ''})`;
+      const against = (author: typeof postAuthor, link: typeof reportPost, open: boolean) =>
+        `(SELECT COUNT(*) FROM ${author.table} a JOIN ${link.table} l ON l.${link.target} = a.${author.owner} JOIN ${reports} r ON r.id = l.${link.owner} WHERE a.${author.target} = u.id${open ? " AND r.state = 'open'" : ''})`;
+      const rows = (await db(`${users} as u`)
+        .whereIn('u.id', ids)
+        .select(
+          'u.id',
+          'u.document_id',
+          'u.username',
+          'u.email',
+          'u.blocked',
+          'u.created_at',
+          db.raw(
+            [
+              `${owned(posts, postAuthor, false)} AS posts`,
+              `${owned(comments, commentAuthor, false)} AS comments`,
+              `${owned(posts, postAuthor, true)} + ${owned(comments, commentAuthor, true)} AS hidden_items`,
+              `${against(postAuthor, reportPost, false)} + ${against(commentAuthor, reportComment, false)} AS reports_against`,
+              `${against(postAuthor, reportPost, true)} + ${against(commentAuthor, reportComment, true)} AS open_against`,
+            ].join(', '),
+            [true, true]
+          )
+        )) as Array<Record<string, unknown>>;
+      return rows.map((row) => ({
+        id: Number(row.id),
+        documentId: row.document_id as string,
+        username: row.username as string,
+        email: row.email as string,
+        blocked: isTrue(row.blocked),
+        joinedAt: iso(row.created_at),
+        posts: Number(row.posts ?? 0),
+        comments: Number(row.comments ?? 0),
+        hiddenItems: Number(row.hidden_items ?? 0),
+        reportsAgainst: Number(row.reports_against ?? 0),
+        openReportsAgainst: Number(row.open_against ?? 0),
+      }));
     },
 
     /** Locks the item's row for the transaction (PostgreSQL); its hidden flag and author, or null when gone. */
