@@ -9,6 +9,8 @@ const config = ({ env }: Core.Config.Shared.ConfigParams): Core.Config.Admin => 
   secrets: { encryptionKey: env('ENCRYPTION_KEY', '') },
   // API-only nodes (and the multi-node tests, which have no admin build) can skip the panel.
   serveAdminPanel: env.bool('SERVE_ADMIN_PANEL', true),
+  // No "Set up preview" in the edit views: this backend has no front end to preview in.
+  preview: { enabled: false, config: { handler: () => null } },
   flags: {
     nps: env.bool('FLAG_NPS', false),
     promoteEE: env.bool('FLAG_PROMOTE_EE', false),

@@ -5,10 +5,16 @@ import { ensureDerivedTables } from './db/derived/ensure';
 import { ensureMediaTables } from './db/repositories/media';
 import { ensureNotificationEvents } from './db/notification-events';
 import { closeNotificationStreams } from './server/notification-stream';
-import { configureContentManagerLayouts } from './bootstrap/content-manager-layouts';
+import { configureContentManagerLayouts, configureModerationViews } from './bootstrap/content-manager-layouts';
 import { addModeratorMediaFields, seedModeratorRole } from './bootstrap/moderator-role';
 import { seedDefaultPermissions } from './bootstrap/permissions';
 import { subscribeReportLifecycles } from './bootstrap/report-lifecycles';
+import { subscribeModerationLifecycles } from './bootstrap/moderation-lifecycles';
+import { ensureModerationLog } from './db/moderation-log';
+import { ensureModerationQueue } from './db/moderation-queue';
+import { grantModeratorConsole, registerModerationActions } from './moderation/permissions';
+import { registerModerationRoutes } from './moderation/routes';
+import { showApiLimitsInTheAdmin } from './moderation/admin-limits';
 import { correctGeneratedDescriptions } from './openapi/install';
 import { installGracefulShutdown } from './server/graceful-shutdown';
 import { logUnhandledRejections } from './server/unhandled-rejections';
@@ -28,6 +34,10 @@ export default {
     correctGeneratedDescriptions();
     // Held until the end of bootstrap(): schema sync and first-boot seeding never race.
     releaseStartupLock = await acquireStartupLock(strapi);
+    // The moderation console: its RBAC actions before the admin's bootstrap cleans unknown ones.
+    await registerModerationActions(strapi);
+    registerModerationRoutes(strapi);
+    showApiLimitsInTheAdmin(strapi);
   },
 
   async bootstrap({ strapi }: { strapi: Core.Strapi }) {
@@ -39,13 +49,18 @@ export default {
       await seedDefaultPermissions(strapi);
       await seedModeratorRole(strapi);
       await addModeratorMediaFields(strapi);
+      await ensureModerationLog(strapi);
+      await ensureModerationQueue(strapi);
+      await grantModeratorConsole(strapi);
       await configureContentManagerLayouts(strapi);
+      await configureModerationViews(strapi);
       await ensureAuthGeneration(strapi);
     } finally {
       await releaseStartupLock?.();
       releaseStartupLock = undefined;
     }
     subscribeReportLifecycles(strapi);
+    subscribeModerationLifecycles(strapi);
     logUnhandledRejections(strapi);
     installGracefulShutdown(strapi, Number(process.env.SHUTDOWN_TIMEOUT_MS ?? 25_000));
     // With REDIS_URL: connect now, so an unreachable Redis is logged at start-up.

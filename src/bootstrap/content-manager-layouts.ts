@@ -83,3 +83,34 @@ export async function configureContentManagerLayouts(strapi: Core.Strapi): Promi
   }
   await store.set({ key: FLAG, value: true });
 }
+
+/**
+ * The console's adjustments (issue 15), made once on databases configured before it, and on new
+ * ones right after the views above: the report's workflow field reads "status" in the edit view as
+ * in the list and the API, and `editedAt` (set by the API when an author edits) is read-only.
+ */
+const MODERATION_FLAG = 'admin-views-configured-moderation';
+const ADJUSTMENTS: Record<string, { editLabels?: Record<string, string>; readOnly?: string[] }> = {
+  'api::post.post': { readOnly: ['editedAt'] },
+  'api::comment.comment': { readOnly: ['editedAt'] },
+  'api::report.report': { editLabels: { state: 'status' } },
+};
+
+export async function configureModerationViews(strapi: Core.Strapi): Promise<void> {
+  const store = strapi.store({ type: 'plugin', name: 'social' });
+  if (await store.get({ key: MODERATION_FLAG })) return;
+  const contentTypes = strapi.plugin('content-manager').service('content-types');
+  for (const [uid, change] of Object.entries(ADJUSTMENTS)) {
+    const contentType = contentTypes.findContentType(uid);
+    const { settings, metadatas, layouts } = (await contentTypes.findConfiguration(contentType)) as Configuration;
+    for (const [field, label] of Object.entries(change.editLabels ?? {})) {
+      if (metadatas[field]?.edit) metadatas[field].edit = { ...metadatas[field].edit, label };
+      if (metadatas[field]?.list) metadatas[field].list = { ...metadatas[field].list, label };
+    }
+    for (const field of change.readOnly ?? []) {
+      if (metadatas[field]?.edit) metadatas[field].edit = { ...metadatas[field].edit, editable: false };
+    }
+    await contentTypes.updateConfiguration(contentType, { settings, metadatas, layouts });
+  }
+  await store.set({ key: MODERATION_FLAG, value: true });
+}

@@ -211,7 +211,8 @@ describe('admin panel', () => {
       await openCollection(page, 'Report');
       await page.getByRole('row').filter({ hasText: spam.title }).getByRole('gridcell', { name: 'spam', exact: true }).click();
       await page.getByRole('heading', { name: new RegExp(spam.title), level: 1 }).waitFor();
-      const state = page.getByRole('combobox', { name: 'state', exact: true });
+      // The workflow field reads "status", as in the list and the API (the stored attribute is `state`).
+      const state = page.getByRole('combobox', { name: 'status', exact: true });
       await assertText(state, 'open');
       await state.click();
       await page.getByRole('option', { name: 'resolved', exact: true }).click();

@@ -1,0 +1,186 @@
+// The moderation console (issue 15) in a real Chromium, against the built production server
+// started by scripts/browser-tests.mjs. Runs after admin-panel.test.mjs on the same server, or
+// alone on a fresh database (it then registers the first administrator through the API).
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import {
+  ADMIN_PASSWORD,
+  adminToken,
+  createAdminUser,
+  createPost,
+  http,
+  launchBrowser,
+  mainNav,
+  newPage,
+  registerUser,
+  reportPost,
+  screenshot,
+  withDiagnostics,
+} from './helpers.mjs';
+
+const SCENARIO_TIMEOUT_MS = 120_000;
+const suffix = Date.now().toString(36).slice(-5);
+const moderator = { firstname: 'Mia', lastname: 'Moderator', email: `mia-${suffix}@example.com`, password: 'M0derat0r-Passw0rd!' };
+const editor = { firstname: 'Eddie', lastname: 'Editor', email: `eddie-${suffix}@example.com`, password: 'Ed1tor-Passw0rd!' };
+
+let browser;
+let page;
+let superToken;
+let modToken;
+const f = {};
+
+/** The first administrator's token: ada from admin-panel.test.mjs, or one registered here. */
+async function superAdmin() {
+  const init = await http('GET', '/admin/init');
+  if (!init.body.data.hasAdmin) {
+    const res = await http('POST', '/admin/register-admin', {
+      body: { firstname: 'Ada', lastname: 'Admin', email: 'ada@example.com', password: ADMIN_PASSWORD },
+    });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+  }
+  return adminToken('ada@example.com', ADMIN_PASSWORD);
+}
+
+async function logIn(p, { email, password, firstname }) {
+  await p.goto('/admin');
+  await p.waitForURL(/\/admin\/auth\/login/);
+  await p.getByRole('textbox', { name: 'Email', exact: true }).fill(email);
+  await p.getByRole('textbox', { name: 'Password', exact: true }).fill(password);
+  await p.getByRole('button', { name: 'Login', exact: true }).click();
+  await p.getByRole('heading', { name: `Hello ${firstname}` }).waitFor();
+}
+
+const cardOf = (p, post) => p.getByRole('article', { name: `Reported post #${post.id}` });
+const status = (p) => p.getByRole('status').filter({ hasText: /./ }).first();
+
+before(async () => {
+  browser = await launchBrowser();
+  superToken = await superAdmin();
+  await createAdminUser(superToken, { roleCode: 'social-moderator', ...moderator });
+  await createAdminUser(superToken, { roleCode: 'strapi-editor', ...editor });
+  modToken = await adminToken(moderator.email, moderator.password);
+
+  f.author = await registerUser(`pill_seller_${suffix}`);
+  f.spammer = await registerUser(`spam_bot_${suffix}`);
+  f.honest = await registerUser(`honest_${suffix}`);
+  f.reporters = [await registerUser(`rita_${suffix}`), await registerUser(`ravi_${suffix}`)];
+  f.pills = await createPost(f.author, 'Miracle diet pills', 'Lose 10 kg in a week, order at pills.example');
+  f.opinion = await createPost(f.honest, 'I disagree with the mayor', 'The new bus lanes are a mistake.');
+  f.spam = await createPost(f.spammer, 'Free crypto', 'Send 1 coin, get 2 back');
+  for (const r of f.reporters) await reportPost(r, f.pills, 'spam');
+  await reportPost(f.reporters[0], f.opinion, 'abuse');
+  await reportPost(f.reporters[1], f.spam, 'spam');
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+describe('moderation console', () => {
+  test('1. the home-page widget shows the moderation figures', { timeout: SCENARIO_TIMEOUT_MS }, async () => {
+    page = await newPage(browser);
+    await withDiagnostics(page, 'console-widget', async () => {
+      await logIn(page, moderator);
+      const stats = (await http('GET', '/moderation/stats', { token: modToken })).body.data;
+      assert.ok(stats.openReports >= 4);
+      for (const [label, value] of [['open reports', stats.openReports], ['reports today', stats.reportsToday], ['hidden this week', stats.hiddenThisWeek]]) {
+        const figure = page.getByTestId(label);
+        await figure.waitFor();
+        assert.equal((await figure.innerText()).trim(), String(value), label);
+      }
+      const chart = page.getByRole('img', { name: 'Reports per day, last 30 days' });
+      await chart.waitFor();
+      await chart.scrollIntoViewIfNeeded();
+      // No guided tour and no Media Library banner on a moderator's screens.
+      assert.equal(await page.getByRole('button', { name: 'Close the banner.' }).count(), 0, 'no Media Library banner');
+      assert.equal(await page.getByText(/guided tour|Discover your application/i).count(), 0, 'no guided tour');
+      await screenshot(page, '07-home-widget');
+    });
+  });
+
+  test('2. the queue shows the reported post with its text and the author record', { timeout: SCENARIO_TIMEOUT_MS }, async () => {
+    await withDiagnostics(page, 'console-queue', async () => {
+      await mainNav(page).getByRole('link', { name: 'Moderation', exact: true }).click();
+      await page.getByRole('heading', { name: 'Moderation', level: 1 }).waitFor();
+      const card = cardOf(page, f.pills);
+      await card.waitFor();
+      await card.getByText('Lose 10 kg in a week, order at pills.example').waitFor();
+      await card.getByText('2 open reports').waitFor();
+      const record = await card.getByTestId('author-record').innerText();
+      assert.match(record, /1 posts · 0 comments · 0 hidden · 2 reports against · not blocked/);
+      await card.getByRole('link', { name: f.author.username }).waitFor();
+      for (const r of f.reporters) await card.getByText(new RegExp(`by ${r.username}`)).waitFor();
+      // The most reported item comes first.
+      const first = page.getByRole('article').first();
+      assert.equal(await first.getAttribute('aria-label'), `Reported post #${f.pills.id}`);
+      await screenshot(page, '08-queue');
+    });
+  });
+
+  test('3. Hide asks for a note, resolves the reports, and the API answers 404', { timeout: SCENARIO_TIMEOUT_MS }, async () => {
+    await withDiagnostics(page, 'console-hide', async () => {
+      const card = cardOf(page, f.pills);
+      await card.getByRole('button', { name: 'Hide', exact: true }).click();
+      await status(page).getByText(/A note is needed/).waitFor();
+      await card.getByRole('textbox', { name: `Note for post #${f.pills.id}` }).fill('Health scam, per policy 4.2');
+      await card.getByRole('button', { name: 'Hide', exact: true }).click();
+      await page.getByText(`Hidden: post #${f.pills.id}, 2 report(s) closed.`).waitFor();
+      await card.waitFor({ state: 'detached' });
+      const read = await http('GET', `/api/posts/${f.pills.documentId}`, { jwt: f.honest.jwt });
+      assert.equal(read.status, 404);
+      const item = (await http('GET', `/moderation/items/post/${f.pills.id}`, { token: modToken })).body.data;
+      assert.equal(item.openReports, 0);
+      assert.equal(item.hidden, true);
+      assert.equal(item.log[0].action, 'hide');
+      assert.equal(item.log[0].note, 'Health scam, per policy 4.2');
+      assert.match(item.log[0].actor, new RegExp(moderator.email));
+    });
+  });
+
+  test('4. Dismiss, with the keyboard: the post stays up', { timeout: SCENARIO_TIMEOUT_MS }, async () => {
+    await withDiagnostics(page, 'console-dismiss', async () => {
+      const card = cardOf(page, f.opinion);
+      await card.getByText('The new bus lanes are a mistake.').click();
+      await page.keyboard.press('d');
+      await page.getByText(`Dismissed: post #${f.opinion.id}, 1 report(s) closed.`).waitFor();
+      assert.equal((await http('GET', `/api/posts/${f.opinion.documentId}`, { jwt: f.reporters[0].jwt })).status, 200);
+      const item = (await http('GET', `/moderation/items/post/${f.opinion.id}`, { token: modToken })).body.data;
+      assert.equal(item.openReports, 0);
+      assert.equal(item.log[0].action, 'dismiss');
+    });
+  });
+
+  test('5. Hide and block: the author\'s token gets 401; the user page shows the decisions', { timeout: SCENARIO_TIMEOUT_MS }, async () => {
+    await withDiagnostics(page, 'console-block', async () => {
+      assert.equal((await http('GET', '/api/users/users', { jwt: f.spammer.jwt })).status, 200);
+      const card = cardOf(page, f.spam);
+      await card.getByRole('textbox', { name: `Note for post #${f.spam.id}` }).fill('Crypto spam bot');
+      await card.getByRole('button', { name: 'Hide and block', exact: true }).click();
+      await page.getByText(`Hidden and blocked: post #${f.spam.id}, 1 report(s) closed, author blocked.`).waitFor();
+      assert.equal((await http('GET', '/api/users/users', { jwt: f.spammer.jwt })).status, 401);
+      assert.equal((await http('GET', `/api/posts/${f.spam.documentId}`)).status, 404);
+
+      await page.goto(`/admin/moderation/users/${f.spammer.user.id}`);
+      await page.getByRole('heading', { name: f.spammer.username, level: 1 }).waitFor();
+      const history = page.getByRole('region', { name: 'Moderation history' });
+      await history.getByText(/block user/).waitFor();
+      await history.getByText(/hide post/).waitFor();
+      await history.getByText(/Crypto spam bot/).first().waitFor();
+      await page.getByRole('button', { name: 'Unblock', exact: true }).waitFor();
+      await screenshot(page, '09-user-page');
+    });
+  });
+
+  test('6. a role without the console\'s permissions does not see it, and its API answers 403', { timeout: SCENARIO_TIMEOUT_MS }, async () => {
+    const editorPage = await newPage(browser);
+    await withDiagnostics(editorPage, 'console-editor', async () => {
+      await logIn(editorPage, editor);
+      await mainNav(editorPage).getByRole('link', { name: 'Content Manager', exact: true }).waitFor();
+      assert.equal(await mainNav(editorPage).getByRole('link', { name: 'Moderation', exact: true }).count(), 0);
+      assert.equal(await editorPage.getByTestId('open reports').count(), 0, 'no moderation widget');
+      const token = await adminToken(editor.email, editor.password);
+      assert.equal((await http('GET', '/moderation/queue', { token })).status, 403);
+    });
+    await editorPage.context().close();
+  });
+});
