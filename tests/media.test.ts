@@ -483,6 +483,27 @@ describe('media on posts', () => {
   });
 });
 
+describe('the Moderator role of a database from before photos', () => {
+  it('gets the media fields once, at the next start', async () => {
+    const { addModeratorMediaFields, MODERATOR_CODE } = await import('../src/bootstrap/moderator-role');
+    const role = await strapi.db.query('admin::role').findOne({ where: { code: MODERATOR_CODE } });
+    const postRead = () =>
+      strapi.db.query('admin::permission').findOne({ where: { role: role.id, action: 'plugin::content-manager.explorer.read', subject: 'api::post.post' } });
+    const before = await postRead();
+    const without = before.properties.fields.filter((f: string) => f !== 'media');
+    await strapi.db.query('admin::permission').update({ where: { id: before.id }, data: { properties: { ...before.properties, fields: without } } });
+    const store = strapi.store({ type: 'plugin', name: 'social' });
+    await store.delete({ key: 'moderator-role-media-fields' });
+    await addModeratorMediaFields(strapi);
+    expect((await postRead()).properties.fields).toEqual([...without, 'media']);
+    // Once: an administrator's later removal stays.
+    await strapi.db.query('admin::permission').update({ where: { id: before.id }, data: { properties: { ...before.properties, fields: without } } });
+    await addModeratorMediaFields(strapi);
+    expect((await postRead()).properties.fields).toEqual(without);
+    await strapi.db.query('admin::permission').update({ where: { id: before.id }, data: { properties: before.properties } });
+  });
+});
+
 describe('avatars', () => {
   it('set to an own upload, shown on both profiles, cleared with null', async () => {
     const user = await createUser(strapi);
