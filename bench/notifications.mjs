@@ -114,7 +114,9 @@ async function main() {
       await sql(`INSERT INTO posts_liked_by_lnk (post_id, user_id) SELECT $1, unnest($2::int[])`, [viral.id, slice]);
       log(`  ${Math.min(LIKES, i + BATCH)} / ${LIKES} likes (${Math.round((Date.now() - started) / 1000)} s)`);
     }
-    await sql(`INSERT INTO posts_liked_by_lnk (post_id, user_id) VALUES ($1, $2)`, [fresh.id, actors[0]]);
+    // The newcomer has one page of notifications (20), so both pages carry the same 20 items and
+    // the ratio shows what the author's 50,000 or 200,000 cost, not the size of the answer.
+    await sql(`INSERT INTO posts_liked_by_lnk (post_id, user_id) SELECT $1, unnest($2::int[])`, [fresh.id, actors.slice(0, 20)]);
     await sql(`ANALYZE`);
     const seedS = Math.round((Date.now() - started) / 1000);
     const [{ n }] = await sql(`SELECT count(*)::int AS n FROM social_notifications WHERE user_id = $1`, [author]);
@@ -197,7 +199,7 @@ async function main() {
       `Command: \`${command}\` (PostgreSQL; ${cpu.length} × ${cpu[0]?.model ?? 'CPU'}; the machine was shared with three other engineers' test and benchmark runs, so absolute figures are noisy).`,
       `Seeded ${n.toLocaleString('en')} like notifications for one author in ${seedS} s (likes inserted in SQL, notifications made by the triggers).`,
       '',
-      `| measure | author (${n.toLocaleString('en')} notifications) | newcomer (1) | ratio (target ≤ 1.5) |`,
+      `| measure | author (${n.toLocaleString('en')} notifications) | newcomer (20, one page) | ratio (target ≤ 1.5) |`,
       '|---|---|---|---|',
       ...Object.entries(results).map(
         ([name, r]) => `| ${name}, p50 / p99 (${CONNECTIONS} connections, ${DURATION} s) | ${r.author.p50} / ${r.author.p99} ms (${r.author.rps}/s) | ${r.newcomer.p50} / ${r.newcomer.p99} ms (${r.newcomer.rps}/s) | ${ratio(r)} |`
