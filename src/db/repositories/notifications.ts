@@ -39,24 +39,36 @@ export function notificationRepository(strapi: Core.Strapi) {
     async views(userId: number, ids: number[]): Promise<NotificationView[]> {
       if (ids.length === 0) return [];
       const t = tables(strapi);
-      const query = whereIds(shownTo(userId), 'n.id', ids)
-        .join(`${t.users} as u`, 'u.id', 'n.actor_id')
-        .leftJoin(`${t.posts} as p`, 'p.id', 'n.post_id')
-        .select(
-          'n.id',
-          'n.type',
-          'n.created_at',
-          'n.is_read',
-          'n.comment_id',
-          'u.id as a_id',
-          'u.document_id as a_doc',
-          'u.username as a_username',
-          'u.name as a_name',
-          'p.id as p_id',
-          'p.document_id as p_doc',
-          'p.title as p_title'
-        );
-      const rows = (await query) as Array<Record<string, unknown>>;
+      // Three primary-key reads rather than one join: joined, PostgreSQL merge-joined the users
+      // table in id order, a scan that grew with the number of users (the viral author's page 1).
+      const query = whereIds(shownTo(userId), 'n.id', ids).select('n.id', 'n.type', 'n.created_at', 'n.is_read', 'n.comment_id', 'n.actor_id', 'n.post_id');
+      const found = (await query) as Array<Record<string, unknown>>;
+      const idsOf = (column: string) => [...new Set(found.flatMap((row) => (row[column] == null ? [] : [Number(row[column])])))];
+      const actorIds = idsOf('actor_id');
+      const postIds = idsOf('post_id');
+      const [actors, posts] = await Promise.all([
+        actorIds.length === 0 ? [] : whereIds(knex()(`${t.users} as u`).select('u.id', 'u.document_id', 'u.username', 'u.name'), 'u.id', actorIds),
+        postIds.length === 0 ? [] : whereIds(knex()(`${t.posts} as p`).select('p.id', 'p.document_id', 'p.title'), 'p.id', postIds),
+      ]);
+      const actorById = new Map((actors as Array<Record<string, unknown>>).map((u) => [Number(u.id), u]));
+      const postById = new Map((posts as Array<Record<string, unknown>>).map((p) => [Number(p.id), p]));
+      const rows = found.flatMap((row) => {
+        const actor = actorById.get(Number(row.actor_id));
+        const post = row.post_id == null ? undefined : postById.get(Number(row.post_id));
+        if (!actor) return [];
+        return [
+          {
+            ...row,
+            a_id: actor.id,
+            a_doc: actor.document_id,
+            a_username: actor.username,
+            a_name: actor.name,
+            p_id: post?.id ?? null,
+            p_doc: post?.document_id ?? null,
+            p_title: post?.title ?? null,
+          } as Record<string, unknown>,
+        ];
+      });
       const commentIds = rows.flatMap((row) => (row.comment_id == null ? [] : [Number(row.comment_id)]));
       const commentsById = new Map((await comments.views(commentIds)).map((view) => [view.id, view]));
       const byId = new Map<number, NotificationView>();
