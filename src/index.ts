@@ -6,7 +6,7 @@ import { ensureMediaTables } from './db/repositories/media';
 import { ensureNotificationEvents } from './db/notification-events';
 import { closeNotificationStreams } from './server/notification-stream';
 import { configureContentManagerLayouts, configureModerationViews } from './bootstrap/content-manager-layouts';
-import { addModeratorMediaFields, seedModeratorRole } from './bootstrap/moderator-role';
+import { addModeratorEditedAt, addModeratorMediaFields, seedModeratorRole } from './bootstrap/moderator-role';
 import { seedDefaultPermissions } from './bootstrap/permissions';
 import { subscribeReportLifecycles } from './bootstrap/report-lifecycles';
 import { subscribeModerationLifecycles } from './bootstrap/moderation-lifecycles';
@@ -49,6 +49,7 @@ export default {
       await seedDefaultPermissions(strapi);
       await seedModeratorRole(strapi);
       await addModeratorMediaFields(strapi);
+      await addModeratorEditedAt(strapi);
       await ensureModerationLog(strapi);
       await ensureModerationQueue(strapi);
       await grantModeratorConsole(strapi);

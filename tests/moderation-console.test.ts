@@ -1,4 +1,5 @@
 import type { Core } from '@strapi/strapi';
+import sharp from 'sharp';
 import { expectError } from './helpers/assertions';
 import { adminSession, cm } from './helpers/admin';
 import { createPost, createUser, type TestUser } from './helpers/fixtures';
@@ -110,6 +111,41 @@ describe('the queue', () => {
     expect((await http.post(`/comments/report/${comment.documentId}`, reporter.jwt).send({ reason: 'abuse' })).status).toBe(201);
     const c = await card(mod, 'comment', comment.id);
     expect(c).toMatchObject({ kind: 'comment', text: 'rude words', post: { title: 'the thread' }, openReports: 1 });
+  });
+
+  it("carries a post's images in order, each with its thumbnail; a comment's card has none", async () => {
+    const mod = await adminSession(strapi);
+    const author = await createUser(strapi);
+    const upload = async (width: number, height: number) => {
+      const bytes = await sharp({ create: { width, height, channels: 3, background: { r: 200, g: 40, b: 90 } } }).jpeg().toBuffer();
+      const res = await http.post('/media', author.jwt).attach('file', bytes, { filename: 'photo.jpg', contentType: 'image/jpeg' });
+      expect(res.status).toBe(201);
+      return res.body.data as { id: number; url: string; formats: Record<string, { url: string }> };
+    };
+    const [big, small] = [await upload(400, 300), await upload(20, 20)];
+    const created = await http.post('/posts', author.jwt).send({ title: 'two photos', media: [small.id, big.id] });
+    expect(created.status).toBe(201);
+    const reporter = await createUser(strapi);
+    await reportPost(created.body.data.documentId, reporter);
+    const c = (await card(mod, 'post', created.body.data.id)) as Card & { media: Array<{ id: number; url: string; thumbnail: { url: string } }> };
+    expect(c.media.map((m) => m.id)).toEqual([small.id, big.id]);
+    // The 400×300 photo has a thumbnail format; the 20×20 one has no format and shows itself.
+    expect(big.formats.thumbnail).toBeDefined();
+    expect(c.media[1]).toMatchObject({ url: big.url, thumbnail: { url: big.formats.thumbnail.url } });
+    expect(c.media[0]).toMatchObject({ url: small.url, thumbnail: { url: small.url } });
+    // The queue's page carries the same.
+    let queued: (Card & { media: unknown[] }) | undefined;
+    for (let cursor: string | null = ''; !queued && cursor !== null; ) {
+      const page = await mod.get(`/moderation/queue?limit=20${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      expect(page.status).toBe(200);
+      queued = (page.body.data as Array<Card & { media: unknown[] }>).find((q) => q.kind === 'post' && q.id === created.body.data.id);
+      cursor = page.body.meta.next;
+    }
+    expect(queued?.media).toEqual(c.media);
+
+    const comment = (await http.post(`/posts/comment/${created.body.data.documentId}`, author.jwt).send({ content: 'words' })).body.data;
+    expect((await http.post(`/comments/report/${comment.documentId}`, reporter.jwt).send({ reason: 'abuse' })).status).toBe(201);
+    expect(((await card(mod, 'comment', comment.id)) as Card & { media: unknown[] }).media).toEqual([]);
   });
 
   it('groups by item, most reported then oldest first, and pages with cursors without gaps or repeats', async () => {
@@ -390,5 +426,53 @@ describe('the queue index', () => {
     const other = await reportedPost(2);
     await mod.post(`/moderation/items/post/${other.post.id}/dismiss`).send({});
     await expectIndexExact();
+  });
+});
+
+describe('editedAt for moderators', () => {
+  const READ = 'plugin::content-manager.explorer.read';
+  const UPDATE = 'plugin::content-manager.explorer.update';
+  const perm = async (action: string, subject: string) => {
+    const { MODERATOR_CODE } = await import('../src/bootstrap/moderator-role');
+    const role = await strapi.db.query('admin::role').findOne({ where: { code: MODERATOR_CODE } });
+    return strapi.db.query('admin::permission').findOne({ where: { role: role.id, action, subject } });
+  };
+
+  it('is readable (not writable) on posts and comments, and shows in the Content Manager', async () => {
+    for (const subject of ['api::post.post', 'api::comment.comment']) {
+      expect((await perm(READ, subject)).properties.fields).toContain('editedAt');
+      expect((await perm(UPDATE, subject)).properties.fields).not.toContain('editedAt');
+    }
+    const author = await createUser(strapi);
+    const post = await createPost(strapi, author, { title: 'before' });
+    expect((await http.put(`/posts/${post.documentId}`, author.jwt).send({ title: 'after' })).status).toBe(200);
+    const mod = await adminSession(strapi);
+    const read = await mod.get(cm('api::post.post', post.documentId));
+    expect(read.status).toBe(200);
+    expect(typeof read.body.data.editedAt).toBe('string');
+  });
+
+  it('is added once to the Moderator role of an existing database', async () => {
+    const { addModeratorEditedAt } = await import('../src/bootstrap/moderator-role');
+    const store = strapi.store({ type: 'plugin', name: 'social' });
+    const saved = await Promise.all(['api::post.post', 'api::comment.comment'].map((subject) => perm(READ, subject)));
+    const strip = async () => {
+      for (const p of saved) {
+        await strapi.db.query('admin::permission').update({ where: { id: p.id }, data: { properties: { ...p.properties, fields: p.properties.fields.filter((f: string) => f !== 'editedAt') } } });
+      }
+    };
+    await strip();
+    await store.delete({ key: 'moderator-role-edited-at' });
+    await addModeratorEditedAt(strapi);
+    for (const p of saved) {
+      const now = (await perm(READ, p.subject)).properties.fields;
+      expect(now).toEqual([...p.properties.fields.filter((f: string) => f !== 'editedAt'), 'editedAt']);
+    }
+    expect((await perm(UPDATE, 'api::post.post')).properties.fields).not.toContain('editedAt');
+    // Once: an administrator's later removal stays.
+    await strip();
+    await addModeratorEditedAt(strapi);
+    for (const p of saved) expect((await perm(READ, p.subject)).properties.fields).not.toContain('editedAt');
+    for (const p of saved) await strapi.db.query('admin::permission').update({ where: { id: p.id }, data: { properties: p.properties } });
   });
 });

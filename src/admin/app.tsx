@@ -2,6 +2,8 @@ import type { StrapiApp } from '@strapi/strapi/admin';
 import { Shield } from '@strapi/icons';
 import { quietScreens } from './moderation/quiet';
 import { reportsOpenOnOpen } from './moderation/report-filter';
+import { hideSettingsWithoutPermission } from './moderation/settings-gear';
+import { showRelationCounts } from './moderation/list-counts';
 
 /**
  * The app's own admin extension, compiled by `strapi build` with the panel (no plugin build
@@ -20,6 +22,7 @@ export default {
   register(app: StrapiApp) {
     quietScreens();
     reportsOpenOnOpen();
+    hideSettingsWithoutPermission(app);
     app.addMenuLink({
       to: 'moderation',
       icon: Shield,
@@ -36,5 +39,7 @@ export default {
       permissions: READ,
     } as never);
   },
-  bootstrap() {},
+  bootstrap(app: StrapiApp) {
+    showRelationCounts(app);
+  },
 };

@@ -3,8 +3,10 @@
 // alone on a fresh database (it then registers the first administrator through the API).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import sharp from 'sharp';
 import {
   ADMIN_PASSWORD,
+  BASE_URL,
   adminToken,
   createAdminUser,
   createPost,
@@ -12,6 +14,8 @@ import {
   launchBrowser,
   mainNav,
   newPage,
+  openCollection,
+  searchList,
   registerUser,
   reportPost,
   screenshot,
@@ -50,6 +54,20 @@ async function logIn(p, { email, password, firstname }) {
   await p.getByRole('heading', { name: `Hello ${firstname}` }).waitFor();
 }
 
+/** Uploads a photo as the user (POST /api/media, multipart): the upload-plugin file with its formats. */
+async function uploadPhoto(user) {
+  const bytes = await sharp({ create: { width: 480, height: 360, channels: 3, background: { r: 46, g: 139, b: 87 } } })
+    .composite([{ input: Buffer.from('<svg width="480" height="360"><circle cx="240" cy="180" r="120" fill="#f4d03f"/></svg>') }])
+    .jpeg()
+    .toBuffer();
+  const form = new FormData();
+  form.append('file', new Blob([bytes], { type: 'image/jpeg' }), 'pills.jpg');
+  const res = await fetch(`${BASE_URL}/api/media`, { method: 'POST', headers: { Authorization: `Bearer ${user.jwt}` }, body: form });
+  const body = await res.json();
+  assert.equal(res.status, 201, JSON.stringify(body));
+  return body.data;
+}
+
 const cardOf = (p, post) => p.getByRole('article', { name: `Reported post #${post.id}` });
 const status = (p) => p.getByRole('status').filter({ hasText: /./ }).first();
 
@@ -64,12 +82,18 @@ before(async () => {
   f.spammer = await registerUser(`spam_bot_${suffix}`);
   f.honest = await registerUser(`honest_${suffix}`);
   f.reporters = [await registerUser(`rita_${suffix}`), await registerUser(`ravi_${suffix}`)];
-  f.pills = await createPost(f.author, 'Miracle diet pills', 'Lose 10 kg in a week, order at pills.example');
+  f.photo = await uploadPhoto(f.author);
+  const pills = await http('POST', '/api/posts', { jwt: f.author.jwt, body: { title: 'Miracle diet pills', description: 'Lose 10 kg in a week, order at pills.example', media: [f.photo.id] } });
+  assert.equal(pills.status, 201, JSON.stringify(pills.body));
+  f.pills = pills.body.data;
   f.opinion = await createPost(f.honest, 'I disagree with the mayor', 'The new bus lanes are a mistake.');
   f.spam = await createPost(f.spammer, 'Free crypto', 'Send 1 coin, get 2 back');
   for (const r of f.reporters) await reportPost(r, f.pills, 'spam');
   await reportPost(f.reporters[0], f.opinion, 'abuse');
   await reportPost(f.reporters[1], f.spam, 'spam');
+  // The opinion gets two likes and a comment: numbers in the Content Manager's list of posts.
+  for (const r of f.reporters) assert.equal((await http('POST', `/api/posts/like/${f.opinion.documentId}`, { jwt: r.jwt })).status, 200);
+  assert.equal((await http('POST', `/api/posts/comment/${f.opinion.documentId}`, { jwt: f.reporters[0].jwt, body: { content: 'Agreed.' } })).status, 201);
 });
 
 after(async () => {
@@ -94,6 +118,11 @@ describe('moderation console', () => {
       // No guided tour and no Media Library banner on a moderator's screens.
       assert.equal(await page.getByRole('button', { name: 'Close the banner.' }).count(), 0, 'no Media Library banner');
       assert.equal(await page.getByText(/guided tour|Discover your application/i).count(), 0, 'no guided tour');
+      // Nothing to set: no Settings in the main navigation (the first administrator has it, see admin-panel.test.mjs).
+      await mainNav(page).getByRole('link', { name: 'Content Manager', exact: true }).waitFor();
+      await mainNav(page).getByRole('link', { name: 'Moderation', exact: true }).waitFor();
+      assert.equal(await mainNav(page).getByRole('link', { name: 'Settings', exact: true }).count(), 0, 'no Settings link');
+      assert.equal(await page.locator('a[href$="/admin/settings"]:visible').count(), 0, 'no visible Settings link');
       await screenshot(page, '07-home-widget');
     });
   });
@@ -106,6 +135,12 @@ describe('moderation console', () => {
       await card.waitFor();
       await card.getByText('Lose 10 kg in a week, order at pills.example').waitFor();
       await card.getByText('2 open reports').waitFor();
+      // The post's photo, as its thumbnail, loaded.
+      const image = card.getByTestId('card-media').locator('img');
+      assert.equal(await image.count(), 1);
+      assert.equal(await image.getAttribute('src'), f.photo.formats.thumbnail.url);
+      await image.evaluate((img) => (img.complete ? null : new Promise((resolve) => img.addEventListener('load', resolve, { once: true }))));
+      assert.ok(await image.evaluate((img) => img.naturalWidth > 0), 'the thumbnail loaded');
       const record = await card.getByTestId('author-record').innerText();
       assert.match(record, /1 posts · 0 comments · 0 hidden · 2 reports against · not blocked/);
       await card.getByRole('link', { name: f.author.username }).waitFor();
@@ -178,9 +213,37 @@ describe('moderation console', () => {
       await mainNav(editorPage).getByRole('link', { name: 'Content Manager', exact: true }).waitFor();
       assert.equal(await mainNav(editorPage).getByRole('link', { name: 'Moderation', exact: true }).count(), 0);
       assert.equal(await editorPage.getByTestId('open reports').count(), 0, 'no moderation widget');
+      assert.equal(await mainNav(editorPage).getByRole('link', { name: 'Settings', exact: true }).count(), 0, 'no Settings link for an Editor either');
       const token = await adminToken(editor.email, editor.password);
       assert.equal((await http('GET', '/moderation/queue', { token })).status, 403);
     });
     await editorPage.context().close();
+  });
+
+  test('7. the Content Manager lists likes and comments as numbers; editedAt is readable', { timeout: SCENARIO_TIMEOUT_MS }, async () => {
+    await withDiagnostics(page, 'console-list-counts', async () => {
+      await page.goto('/admin');
+      await openCollection(page, 'Post');
+      await searchList(page, 'Post', 'mayor');
+      const row = page.getByRole('row').filter({ hasText: 'I disagree with the mayor' });
+      await row.waitFor();
+      assert.equal((await row.locator('[data-count="likedBy"]').innerText()).trim(), '2');
+      assert.equal((await row.locator('[data-count="comments"]').innerText()).trim(), '1');
+      assert.equal(await row.getByRole('button', { name: /items?$/ }).count(), 0, 'no relation menus');
+      await screenshot(page, '10-post-list-counts');
+
+      // An edited post: the moderator sees when (read-only), not "No permissions to see this field".
+      assert.equal((await http('PUT', `/api/posts/${f.opinion.documentId}`, { jwt: f.honest.jwt, body: { description: 'The new bus lanes are a mistake, I think.' } })).status, 200);
+      await page.goto(`/admin/content-manager/collection-types/api::post.post/${f.opinion.documentId}`);
+      await page.getByRole('heading', { name: 'I disagree with the mayor', level: 1 }).waitFor();
+      assert.equal(await page.getByText('No permissions to see this field').count(), 0);
+      // The field's date and time inputs: filled in, and disabled (read-only).
+      const field = page.getByText('editedAt', { exact: true }).locator('xpath=ancestor::div[.//input][1]');
+      await field.waitFor();
+      const inputs = await field.locator('input').evaluateAll((els) => els.map((el) => ({ value: el.value, disabled: el.disabled || el.readOnly })));
+      assert.ok(inputs.length >= 1, 'editedAt has inputs');
+      assert.ok(inputs.some((i) => i.value), `editedAt shows a value: ${JSON.stringify(inputs)}`);
+      assert.ok(inputs.every((i) => i.disabled), `editedAt is read-only: ${JSON.stringify(inputs)}`);
+    });
   });
 });

@@ -190,6 +190,20 @@ export function Queue() {
                         {card.text}
                       </Typography>
                     </Box>
+                    {card.media?.length > 0 && (
+                      <Flex gap={2} paddingBottom={2} wrap="wrap" aria-label="Images" data-testid="card-media">
+                        {card.media.map((m, i) => (
+                          <a key={m.id} href={m.url} target="_blank" rel="noreferrer" title="Open the full image">
+                            <img
+                              src={m.thumbnail.url}
+                              alt={m.alternativeText || `Image ${i + 1} of ${card.media.length} of ${card.kind} #${card.id}`}
+                              loading="lazy"
+                              style={{ display: 'block', height: 96, width: 'auto', maxWidth: 160, objectFit: 'cover', borderRadius: 4, border: '1px solid #dcdce4' }}
+                            />
+                          </a>
+                        ))}
+                      </Flex>
+                    )}
                     <Typography variant="sigma">Reports</Typography>
                     <ul style={{ margin: '4px 0 8px 16px', listStyle: 'disc' }}>
                       {card.reports.map((r) => (

@@ -12,12 +12,15 @@ export type Card = {
   post: { id: number; title: string | null } | null;
   hidden: boolean;
   createdAt: string;
+  /** A post's images in order (none for a comment). */
+  media: CardImage[];
   openReports: number;
   reasons: string[];
   reports: Report[];
   author: Author | null;
   log: Entry[];
 };
+export type CardImage = { id: number; url: string; mime: string; width: number | null; height: number | null; alternativeText: string | null; thumbnail: { url: string; width: number | null; height: number | null } };
 export type Action = 'hide' | 'dismiss' | 'hide-and-block' | 'delete';
 
 /** The console's admin API (src/moderation/routes.ts), with the panel's token. */
