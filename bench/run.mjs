@@ -4,7 +4,11 @@
 // docs/PERFORMANCE.md. See that file for what is measured and the targets.
 //   node bench/run.mjs [--quick] [--db postgres|sqlite|both] [--users N --posts N --likes N
 //                      --viral N --heavy N --follows N --comments N --duration S --connections C]
-//                      [--no-write]
+//                      [--no-write] [--no-part2]
+// A full run then runs the Part 2 benchmarks, each its own script and data set (--quick skips
+// them, as does --no-part2): photos, search and blocks, notifications and the stream, and the
+// moderation queue. They print Markdown for docs/PERFORMANCE.md.
+import { spawnSync } from 'node:child_process';
 import autocannon from 'autocannon';
 import bcrypt from 'bcryptjs';
 import jwt from 'jsonwebtoken';
@@ -419,8 +423,32 @@ async function main() {
   }
 }
 
+/** The Part 2 benchmarks (issues 13–15), run one after the other with the databases they support. */
+function runPart2() {
+  const dbs = kinds;
+  const scripts = [
+    ...dbs.map((db) => ['bench/media.mjs', '--db', db]),
+    ['bench/search.mjs', '--db', dbs.length > 1 ? 'both' : dbs[0]],
+    // PostgreSQL only: the stream across nodes needs LISTEN/NOTIFY; the queue's target is PostgreSQL's.
+    ...(dbs.includes('postgres') ? [['bench/notifications.mjs'], ['bench/moderation-queue.mjs']] : []),
+  ];
+  for (const [script, ...args] of scripts) {
+    log(`bench: node ${script} ${args.join(' ')}`.trim());
+    const result = spawnSync(process.execPath, [script, ...args], { cwd: ROOT, stdio: 'inherit' });
+    if (result.status !== 0) throw new Error(`${script} exited with ${result.status ?? result.signal}`);
+  }
+}
+
 main().then(
-  () => process.exit(0),
+  () => {
+    try {
+      if (!quick && !flag('no-part2')) runPart2();
+    } catch (error) {
+      log(`bench FAILED: ${error.message}`);
+      process.exit(1);
+    }
+    process.exit(0);
+  },
   (error) => {
     log(`bench FAILED: ${error.stack ?? error}`);
     process.exit(1);
