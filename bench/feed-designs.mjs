@@ -21,12 +21,8 @@ import { stopServer } from '../scripts/lib/server.js';
 import { homeFeedSql, pulledSql } from './feed-sql.mjs';
 import { createDatabase, documentId, startStrapi } from './lib.mjs';
 import { seed, SIZES } from './seed.mjs';
+import { opt, argv } from './cli.mjs';
 
-const argv = process.argv.slice(2);
-const opt = (name, fallback) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : fallback;
-};
 const quick = argv.includes('--quick');
 const sizes = quick ? SIZES.quick : SIZES.full;
 const RUNS = Number(opt('runs', 200));

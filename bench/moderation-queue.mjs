@@ -8,12 +8,8 @@ import autocannon from 'autocannon';
 import { randomSecrets } from '../scripts/lib/secrets.js';
 import { stopServer } from '../scripts/lib/server.js';
 import { createDatabase, queryDb, startStrapi } from './lib.mjs';
+import { opt, argv } from './cli.mjs';
 
-const argv = process.argv.slice(2);
-const opt = (name, fallback) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : fallback;
-};
 const kind = opt('db', 'postgres');
 const REPORTS = Number(opt('reports', 10_000));
 const ITEMS = Number(opt('items', 3_000));

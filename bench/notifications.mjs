@@ -13,18 +13,14 @@ import pg from 'pg';
 import { randomSecrets } from '../scripts/lib/secrets.js';
 import { stopServer } from '../scripts/lib/server.js';
 import { createDatabase, startStrapi } from './lib.mjs';
+import { numOpt, argv } from './cli.mjs';
 
-const argv = process.argv.slice(2);
-const opt = (name, fallback) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] !== undefined ? Number(argv[i + 1]) : fallback;
-};
-const LIKES = opt('likes', 200_000);
-const DURATION = opt('duration', 5);
-const CONNECTIONS = opt('connections', 16);
-const STREAMS = opt('streams', 1000);
-const RATE = opt('rate', 200);
-const SECONDS = opt('seconds', 10);
+const LIKES = numOpt('likes', 200_000);
+const DURATION = numOpt('duration', 5);
+const CONNECTIONS = numOpt('connections', 16);
+const STREAMS = numOpt('streams', 1000);
+const RATE = numOpt('rate', 200);
+const SECONDS = numOpt('seconds', 10);
 const command = `node bench/notifications.mjs ${argv.join(' ')}`.trim();
 const log = (s) => process.stderr.write(`${s}\n`);
 

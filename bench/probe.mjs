@@ -8,12 +8,8 @@ import { randomSecrets } from '../scripts/lib/secrets.js';
 import { stopServer } from '../scripts/lib/server.js';
 import { createDatabase, startStrapi } from './lib.mjs';
 import { seed } from './seed.mjs';
+import { opt, argv } from './cli.mjs';
 
-const argv = process.argv.slice(2);
-const opt = (name, fallback) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : fallback;
-};
 const kind = opt('db', 'sqlite');
 const duration = Number(opt('duration', 5));
 const cpuProf = opt('cpu-prof', '');

@@ -16,12 +16,8 @@ import autocannon from 'autocannon';
 import { randomSecrets } from '../scripts/lib/secrets.js';
 import { stopServer } from '../scripts/lib/server.js';
 import { createDatabase, startStrapi } from './lib.mjs';
+import { opt } from './cli.mjs';
 
-const argv = process.argv.slice(2);
-const opt = (name, fallback) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : fallback;
-};
 const kind = opt('db', 'sqlite');
 const duration = Number(opt('duration', 5));
 const connections = Number(opt('connections', 16));

@@ -20,19 +20,9 @@ import { stopServer } from '../scripts/lib/server.js';
 import { CursorCodec } from '../dist/src/lib/cursor.js';
 import { createDatabase, queryDb, ROOT, startFloor, startStrapi } from './lib.mjs';
 import { grantPublic, PASSWORD, seed, SIZES } from './seed.mjs';
+import { argv, dataSetOptions, flag } from './cli.mjs';
 
-const argv = process.argv.slice(2);
-const flag = (name) => argv.includes(`--${name}`);
-const opt = (name, fallback) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : fallback;
-};
-const quick = flag('quick');
-const defaults = quick ? { ...SIZES.quick, duration: 3 } : { ...SIZES.full, duration: 10 };
-const sizes = Object.fromEntries(Object.entries(defaults).map(([k, v]) => [k, Number(opt(k, v))]));
-const connections = Number(opt('connections', 32));
-const dbArg = opt('db', 'postgres');
-const kinds = dbArg === 'both' ? ['postgres', 'sqlite'] : [dbArg];
+const { quick, sizes, connections, kinds } = dataSetOptions(SIZES);
 const command = `node bench/run.mjs ${argv.join(' ')}`.trim();
 // Targets are ratios within one run, so they carry between machines: a p99 in milliseconds does
 // not (the floor's own p99 was 20-45 ms on one machine and 112-186 ms on another).

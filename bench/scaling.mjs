@@ -27,16 +27,12 @@ import { randomSecrets } from '../scripts/lib/secrets.js';
 import { COMPILED_APP, startServer, stopServer, waitForHealth } from '../scripts/lib/server.js';
 import { createDatabase, ROOT, startStrapi } from './lib.mjs';
 import { seed, SIZES } from './seed.mjs';
+import { numOpt, argv } from './cli.mjs';
 
-const argv = process.argv.slice(2);
-const opt = (name, fallback) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] !== undefined ? Number(argv[i + 1]) : fallback;
-};
-const REQUESTS = opt('requests', 100);
-const DURATION = opt('duration', 10);
-const CONNECTIONS = opt('connections', 32);
-const PGBENCH_CLIENTS = opt('pgbench-clients', 16);
+const REQUESTS = numOpt('requests', 100);
+const DURATION = numOpt('duration', 10);
+const CONNECTIONS = numOpt('connections', 32);
+const PGBENCH_CLIENTS = numOpt('pgbench-clients', 16);
 const log = (s) => process.stderr.write(`${s}\n`);
 const TICK = 100; // clock ticks per second (getconf CLK_TCK)
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

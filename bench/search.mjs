@@ -13,19 +13,9 @@ import { createDatabase, queryDb, startStrapi } from './lib.mjs';
 import { seed, SIZES } from './seed.mjs';
 import pg from 'pg';
 import Database from 'better-sqlite3';
+import { argv, dataSetOptions } from './cli.mjs';
 
-const argv = process.argv.slice(2);
-const flag = (name) => argv.includes(`--${name}`);
-const opt = (name, fallback) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : fallback;
-};
-const quick = flag('quick');
-const defaults = quick ? { ...SIZES.quick, duration: 3 } : { ...SIZES.full, duration: 10 };
-const sizes = Object.fromEntries(Object.entries(defaults).map(([k, v]) => [k, Number(opt(k, v))]));
-const connections = Number(opt('connections', 32));
-const dbArg = opt('db', 'postgres');
-const kinds = dbArg === 'both' ? ['postgres', 'sqlite'] : [dbArg];
+const { quick, sizes, connections, kinds } = dataSetOptions(SIZES);
 const BLOCKS = 1000;
 const TARGET = 1.5;
 const log = (s) => process.stderr.write(`${s}\n`);
