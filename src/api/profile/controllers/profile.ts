@@ -23,6 +23,13 @@ const optionalText = (body: Record<string, unknown>, field: string, max: number)
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const service = () => strapi.service('api::profile.profile') as ReturnType<typeof import('../services/profile').default>;
   const USER = 'plugin::users-permissions.user';
+  /** POST /users/{block,unblock,mute,unmute}/:id: the caller's block or mute of :id, set or lifted. */
+  const relationAction =
+    (change: Parameters<ReturnType<typeof service>['setRelation']>[2]) =>
+    async (ctx: Context): Promise<void> => {
+      await validateQuery(strapi, ctx, USER);
+      ctx.body = await service().setRelation(requireViewer(ctx), userRef(String(ctx.params.id)), change);
+    };
 
   return {
     async login(ctx: Context) {
@@ -95,25 +102,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       ctx.body = await service().follow(requireViewer(ctx), userRef(String(ctx.params.id)));
     },
 
-    async block(ctx: Context) {
-      await validateQuery(strapi, ctx, USER);
-      ctx.body = await service().setRelation(requireViewer(ctx), userRef(String(ctx.params.id)), 'block');
-    },
-
-    async unblock(ctx: Context) {
-      await validateQuery(strapi, ctx, USER);
-      ctx.body = await service().setRelation(requireViewer(ctx), userRef(String(ctx.params.id)), 'unblock');
-    },
-
-    async mute(ctx: Context) {
-      await validateQuery(strapi, ctx, USER);
-      ctx.body = await service().setRelation(requireViewer(ctx), userRef(String(ctx.params.id)), 'mute');
-    },
-
-    async unmute(ctx: Context) {
-      await validateQuery(strapi, ctx, USER);
-      ctx.body = await service().setRelation(requireViewer(ctx), userRef(String(ctx.params.id)), 'unmute');
-    },
+    block: relationAction('block'),
+    unblock: relationAction('unblock'),
+    mute: relationAction('mute'),
+    unmute: relationAction('unmute'),
 
     async blocks(ctx: Context) {
       const userId = requireViewer(ctx);
