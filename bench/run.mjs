@@ -415,12 +415,11 @@ async function main() {
 
 /** The Part 2 benchmarks (issues 13–15), run one after the other with the databases they support. */
 function runPart2() {
-  const dbs = kinds;
   const scripts = [
-    ...dbs.map((db) => ['bench/media.mjs', '--db', db]),
-    ['bench/search.mjs', '--db', dbs.length > 1 ? 'both' : dbs[0]],
+    ...kinds.map((db) => ['bench/media.mjs', '--db', db]),
+    ['bench/search.mjs', '--db', kinds.length > 1 ? 'both' : kinds[0]],
     // PostgreSQL only: the stream across nodes needs LISTEN/NOTIFY; the queue's target is PostgreSQL's.
-    ...(dbs.includes('postgres') ? [['bench/notifications.mjs'], ['bench/moderation-queue.mjs']] : []),
+    ...(kinds.includes('postgres') ? [['bench/notifications.mjs'], ['bench/moderation-queue.mjs']] : []),
   ];
   for (const [script, ...args] of scripts) {
     log(`bench: node ${script} ${args.join(' ')}`.trim());
