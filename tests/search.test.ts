@@ -40,6 +40,37 @@ async function search(kind: 'posts' | 'users', q: string, token?: string, limit 
   throw new Error('no end after 100 pages');
 }
 
+/** Every page of a search read upwards from its last page (following `prev` until an empty page), as ids in list order. */
+async function searchUpwards(kind: 'posts' | 'users', q: string, limit: number): Promise<number[]> {
+  let url = `/search/${kind}?q=${encodeURIComponent(q)}&limit=${limit}`;
+  for (let page = 0; page < 100; page++) {
+    const res = await http.get(url);
+    expect(res.status).toBe(200);
+    if (res.body.meta.next === null) break;
+    url = `/search/${kind}?q=${encodeURIComponent(q)}&limit=${limit}&cursor=${encodeURIComponent(res.body.meta.next)}`;
+  }
+  const found: number[] = [];
+  let res = await http.get(url);
+  found.unshift(...res.body.data.map((item: Item) => item.id));
+  for (let page = 0; page < 100; page++) {
+    res = await http.get(`/search/${kind}?q=${encodeURIComponent(q)}&limit=${limit}&cursor=${encodeURIComponent(res.body.meta.prev)}`);
+    expect(res.status).toBe(200);
+    if (res.body.data.length === 0) return found;
+    found.unshift(...res.body.data.map((item: Item) => item.id));
+  }
+  throw new Error('no top after 100 pages');
+}
+
+/** Runs `body` with every search sent to the index plan (SEARCH_WALK_ROWS=1: the walk of src/db/search-pages.ts never fills a page). */
+async function withIndexPlan(body: () => Promise<void>): Promise<void> {
+  process.env.SEARCH_WALK_ROWS = '1';
+  try {
+    await body();
+  } finally {
+    delete process.env.SEARCH_WALK_ROWS;
+  }
+}
+
 describe('post search', () => {
   test('every word, whole words, any case, title or description, newest first, paged', async () => {
     const [a] = await users(1);
@@ -69,6 +100,34 @@ describe('post search', () => {
       delete process.env.SEARCH_COMMON_WORD_POSTS;
     }
     expect(await search('posts', `${w1} ${w2}`, undefined, 1)).toEqual([again.id, both.id]);
+  });
+
+  test('the walk and the index plan give the same pages, read down and up, with hiding and blocks', async () => {
+    const [a, b] = await users(2);
+    const [w, rare] = [word(), word()];
+    const made: Array<Item & { author: TestUser; n: number }> = [];
+    for (let n = 0; n < 7; n++) {
+      const author = n % 2 ? b : a;
+      made.unshift({ ...(await post(author, `${w} number ${n}`, n === 3 ? rare : '')), author, n });
+    }
+    // One of them hidden by a moderator: gone for everyone but its author.
+    const hidden = made[1];
+    await strapi.documents('api::post.post').update({ documentId: hidden.documentId, data: { hidden: true } as never });
+    const shown = made.filter((p) => p !== hidden).map((p) => p.id);
+    const check = async () => {
+      for (const limit of [1, 2, 3, 20]) {
+        expect(await search('posts', w, undefined, limit)).toEqual(shown);
+        expect(await searchUpwards('posts', w, limit)).toEqual(shown);
+      }
+      expect(await search('posts', `${rare} ${w}`)).toEqual([made.find((p) => p.n === 3)!.id]);
+      expect(await search('posts', w, b.jwt, 2)).toEqual(made.map((p) => p.id));
+    };
+    await check();
+    await withIndexPlan(check);
+    expect((await http.post(`/users/block/${b.id}`, a.jwt)).status).toBe(200);
+    const ofA = made.filter((p) => p.author === a && p !== hidden).map((p) => p.id);
+    expect(await search('posts', w, a.jwt, 2)).toEqual(ofA);
+    await withIndexPlan(async () => expect(await search('posts', w, a.jwt, 2)).toEqual(ofA));
   });
 
   test('kept in step by triggers: edits, hiding, deletes, the Content Manager', async () => {
@@ -138,6 +197,29 @@ describe('user search', () => {
     await strapi.db.query('plugin::users-permissions.user').delete({ where: { id: prefixed.id } });
     expect((await search('users', w)).includes(prefixed.id)).toBe(false);
     await expectCountersExact(strapi);
+  });
+
+  test('the exact username first, then by id: the same pages down and up, by the walk and by the index plan', async () => {
+    const w = `k${word(9)}`;
+    const others: TestUser[] = [];
+    for (let i = 0; i < 5; i++) others.push(await createUser(strapi, { name: `${w}${i} Smith` }));
+    const exact = await createUser(strapi);
+    await strapi.db.query('plugin::users-permissions.user').update({ where: { id: exact.id }, data: { username: w } });
+    const expected = [exact.id, ...others.map((u) => u.id)];
+    const check = async () => {
+      for (const limit of [1, 2, 4, 20]) {
+        expect(await search('users', w, undefined, limit)).toEqual(expected);
+        expect(await searchUpwards('users', w, limit)).toEqual(expected);
+      }
+      // Not the exact username: every match by id.
+      expect(await search('users', `${w}3`)).toEqual([others[3].id]);
+      expect(await search('users', `smith ${w}`, undefined, 2)).toEqual(others.map((u) => u.id));
+    };
+    await check();
+    await withIndexPlan(check);
+    // The exact user blocked by the viewer: left out, the rest unchanged.
+    expect((await http.post(`/users/block/${exact.id}`, others[0].jwt)).status).toBe(200);
+    expect(await search('users', w, others[0].jwt, 2)).toEqual(others.map((u) => u.id));
   });
 });
 

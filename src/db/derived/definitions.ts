@@ -27,7 +27,7 @@ import {
  *
  * Bump DERIVED_VERSION whenever a definition changes: start-up then rebuilds and recounts.
  */
-export const DERIVED_VERSION = 5;
+export const DERIVED_VERSION = 6;
 
 export const DERIVED = {
   state: 'social_derived_state',

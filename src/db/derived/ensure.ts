@@ -17,7 +17,7 @@ import {
 } from './definitions';
 import { DEFAULT_THRESHOLDS, type FeedThresholds } from './home-timeline';
 import { blockTriggerSpecs } from './blocks';
-import { searchAnalyzedTables, searchBackfillStatements, searchDropTableNames, searchTableStatements, searchTriggerSpecs } from './search';
+import { searchAnalyzedTables, searchBackfillStatements, searchDropTableNames, searchIndexStatements, searchTableStatements, searchTriggerSpecs } from './search';
 
 type State = { version: number; pullFollowers: number; pullPosts: number };
 
@@ -81,6 +81,7 @@ export async function ensureDerivedTables(strapi: Core.Strapi): Promise<{ rebuil
     for (const sql of [...createTableStatements(dialect), ...searchTableStatements(dialect)]) await run(sql);
     for (const sql of plannerHintStatements(dialect)) await run(sql);
     for (const sql of [...backfillStatements(t, thresholds), ...searchBackfillStatements(t, dialect)]) await run(sql);
+    for (const sql of searchIndexStatements(dialect)) await run(sql);
     for (const spec of specs) for (const sql of triggerStatements(dialect, spec)) await run(sql);
     await trx(DERIVED.state).insert({ id: 1, version: DERIVED_VERSION, pull_followers: thresholds.pullFollowers, pull_posts: thresholds.pullPosts });
   });

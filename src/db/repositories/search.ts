@@ -1,12 +1,13 @@
 import type { Core } from '@strapi/strapi';
 import type { Knex } from 'knex';
 import { SEARCH, TS_CONFIG, searchWords } from '../derived/search';
-import { dialectOf, isPostgres, q } from '../dialect';
+import { isPostgres, q } from '../dialect';
 import { readIdPage, type IdPage, type Keyset, type PageRequestLike } from '../keyset';
+import { rankedPage, walkThenIndex, type RankReader } from '../search-pages';
 import { tables } from '../tables';
 import { notBlocked, visiblePost } from '../visibility';
 
-/** Key length of the search lists' cursors: (created_at, post id) and (exact, user id). */
+/** Key length of the search lists' cursors: (created_at, post id) and (rank, user id). */
 export const SEARCH_POSTS_KEY_LENGTH = 2;
 export const SEARCH_USERS_KEY_LENGTH = 2;
 
@@ -22,7 +23,8 @@ const commonWordPosts = (): number => Number(process.env.SEARCH_COMMON_WORD_POST
  * Search, through each database's full-text engine (src/db/derived/search.ts). The caller's text
  * only reaches SQL as bound values built from its words (searchWords: letters and digits), so
  * `%`, `_`, quotes and the engines' operators are plain text, and a string without words finds
- * nothing. Results obey the one visibility rule (hiding, blocks).
+ * nothing. Results obey the one visibility rule (hiding, blocks). Each page's cost stays flat
+ * however common the words are (src/db/search-pages.ts).
  */
 export function searchRepository(strapi: Core.Strapi) {
   const knex = (): Knex => strapi.db.connection;
@@ -34,14 +36,19 @@ export function searchRepository(strapi: Core.Strapi) {
       if (words.length === 0) return EMPTY;
       const t = tables(strapi);
       if (isPostgres(strapi)) {
-        const keyset: Keyset = { columns: [{ expr: 's.created_at', time: true }, { expr: 's.post_id' }], order: 'desc' };
-        const query = knex()(`${SEARCH.posts} as s`)
-          .join(`${t.posts} as p`, 'p.id', 's.post_id')
-          .whereRaw(`s.doc @@ plainto_tsquery('${TS_CONFIG}', ?)`, [words.join(' ')])
-          .where(visiblePost(strapi, 'p', viewerId));
-        // Not a prepared statement: a generic plan cannot know how common the words are, and the
-        // right plan differs (GIN for a rare word, the newest-first index for a common one).
-        return readIdPage(knex(), 'postgres', query, keyset, 's.post_id', request);
+        // Not a prepared statement: the GIN plan's CTE must be planned for its words.
+        return walkThenIndex(knex(), {
+          table: SEARCH.posts,
+          columns: ['post_id', 'created_at', 'doc'],
+          match: knex().raw(`s.doc @@ plainto_tsquery('${TS_CONFIG}', ?)`, [words.join(' ')]),
+          keyset: { columns: [{ expr: 's.created_at', time: true }, { expr: 's.post_id' }], order: 'desc' },
+          idExpr: 's.post_id',
+          // The post row per match, probed one at a time (see SearchPageSpec.finish).
+          finish: (query) =>
+            query
+              .joinRaw(`CROSS JOIN LATERAL (SELECT pp.id, pp.hidden FROM ${q(t.posts)} pp WHERE pp.id = s.post_id OFFSET 0) p`)
+              .where(visiblePost(strapi, 'p', viewerId)),
+        }, request);
       }
       // FTS5: each word a quoted string (its own tokenizer reads it), all of them required.
       const match = words.map((word) => `"${word}"`).join(' AND ');
@@ -62,29 +69,59 @@ export function searchRepository(strapi: Core.Strapi) {
 
     /**
      * Users with a word of their username or name starting with each word of `text`, any case:
-     * the user whose username is `text` first, then by id. Users the viewer blocked, or who
-     * blocked the viewer, are left out.
+     * the user whose username is `text` first (rank 0), then the others by id (rank 1). Users
+     * the viewer blocked, or who blocked the viewer, are left out.
      */
     async users(text: string, viewerId: number | undefined, request: PageRequestLike): Promise<IdPage> {
       const words = searchWords(text);
       if (words.length === 0) return EMPTY;
       const t = tables(strapi);
-      const exact = text.normalize('NFC').toLowerCase();
       const pg = isPostgres(strapi);
-      const inner = knex()(`${t.users} as u`)
-        .select('u.id', knex().raw('(CASE WHEN lower(u.username) = ? THEN 0 ELSE 1 END) AS rank', [exact]))
+      // Each word a prefix: a prefix lexeme (PostgreSQL) or a prefix token (FTS5). The words
+      // are letters and digits only, so they need no escaping.
+      const match = pg
+        ? knex().raw(`s.doc @@ to_tsquery('${TS_CONFIG}', ?)`, [words.map((word) => `'${word}':*`).join(' & ')])
+        : knex().raw(`s.${q(SEARCH.users)} MATCH ?`, [words.map((word) => `"${word}"*`).join(' AND ')]);
+      const idColumn = pg ? 's.user_id' : 's.rowid';
+      const source = `${SEARCH.users} as s`;
+
+      // Rank 0: the exact username, through the unique index on lower(username). On PostgreSQL
+      // it must also match (its parser may keep "a.b" as one word); FTS5's tokenizer splits a
+      // username into the same words as the query, so there it always does.
+      const exactQuery = knex()(`${t.users} as u`)
+        .select('u.id')
+        .whereRaw('lower(u.username) = ?', [text.normalize('NFC').toLowerCase()])
         .where(notBlocked(strapi, 'u.id', viewerId));
-      if (pg) {
-        // Each word a prefix lexeme; the words are letters and digits only, so they need no escaping.
-        const tsquery = words.map((word) => `'${word}':*`).join(' & ');
-        inner.join(`${SEARCH.users} as s`, 's.user_id', 'u.id').whereRaw(`s.doc @@ to_tsquery('${TS_CONFIG}', ?)`, [tsquery]);
-      } else {
-        const match = words.map((word) => `"${word}"*`).join(' AND ');
-        inner.whereRaw(`u.id IN (SELECT rowid FROM ${q(SEARCH.users)} WHERE ${q(SEARCH.users)} MATCH ?)`, [match]);
-      }
-      const keyset: Keyset = { columns: [{ expr: 'r.rank' }, { expr: 'r.id' }], order: 'asc' };
-      const query = knex().from(inner.as('r'));
-      return readIdPage(knex(), dialectOf(strapi), query, keyset, 'r.id', request);
+      if (pg) exactQuery.join(source, idColumn, 'u.id').where(match);
+      const exactRow = (await exactQuery.first()) as { id: number } | undefined;
+      const exactId = exactRow ? Number(exactRow.id) : null;
+
+      const keyset: Keyset = { columns: [{ expr: idColumn }], order: 'asc' };
+      const exact: RankReader = async (within) => {
+        const page = exactId === null ? [] : [{ item_id: exactId, k0: exactId }];
+        const rows = page.filter((row) => inRange(row.k0, within));
+        return { items: rows.slice(0, within.limit).map((row) => ({ item: row.item_id, key: [row.k0] })), more: rows.length > within.limit };
+      };
+      const others: RankReader = async (within) => {
+        const finish = (query: Knex.QueryBuilder) => {
+          query.where(notBlocked(strapi, idColumn, viewerId));
+          if (exactId !== null) query.whereNot(idColumn, exactId);
+          return query;
+        };
+        if (pg) return walkThenIndex(knex(), { table: SEARCH.users, columns: ['user_id', 'doc'], match, keyset, idExpr: idColumn, finish }, within);
+        // FTS5 returns a MATCH's rows in rowid order, and reads a prefix's rows from its prefix index.
+        return readIdPage(knex(), 'sqlite', finish(knex()(source).where(match)), keyset, idColumn, within);
+      };
+      return rankedPage([exact, others], request);
     },
   };
+}
+
+/** Whether an id lies after (or, reading upwards, before) a position on the id alone. */
+function inRange(id: number, request: PageRequestLike): boolean {
+  const position = request.position;
+  if (!position) return true;
+  const key = Number(position.key[0]);
+  if (position.direction === 'next') return position.inclusive ? id >= key : id > key;
+  return position.inclusive ? id <= key : id < key;
 }
