@@ -61,15 +61,17 @@ async function searchUpwards(kind: 'posts' | 'users', q: string, limit: number):
   throw new Error('no top after 100 pages');
 }
 
-/** Runs `body` with every search sent to the index plan (SEARCH_WALK_ROWS=1: the walk of src/db/search-pages.ts never fills a page). */
-async function withIndexPlan(body: () => Promise<void>): Promise<void> {
-  process.env.SEARCH_WALK_ROWS = '1';
+/** Runs `body` with every PostgreSQL search planned one way (SEARCH_PLAN, src/db/search-pages.ts). */
+async function withPlan(plan: 'walk' | 'index', body: () => Promise<void>): Promise<void> {
+  process.env.SEARCH_PLAN = plan;
   try {
     await body();
   } finally {
-    delete process.env.SEARCH_WALK_ROWS;
+    delete process.env.SEARCH_PLAN;
   }
 }
+const withIndexPlan = (body: () => Promise<void>) => withPlan('index', body);
+const withWalkPlan = (body: () => Promise<void>) => withPlan('walk', body);
 
 describe('post search', () => {
   test('every word, whole words, any case, title or description, newest first, paged', async () => {
@@ -123,10 +125,12 @@ describe('post search', () => {
       expect(await search('posts', w, b.jwt, 2)).toEqual(made.map((p) => p.id));
     };
     await check();
+    await withWalkPlan(check);
     await withIndexPlan(check);
     expect((await http.post(`/users/block/${b.id}`, a.jwt)).status).toBe(200);
     const ofA = made.filter((p) => p.author === a && p !== hidden).map((p) => p.id);
     expect(await search('posts', w, a.jwt, 2)).toEqual(ofA);
+    await withWalkPlan(async () => expect(await search('posts', w, a.jwt, 2)).toEqual(ofA));
     await withIndexPlan(async () => expect(await search('posts', w, a.jwt, 2)).toEqual(ofA));
   });
 
@@ -216,6 +220,7 @@ describe('user search', () => {
       expect(await search('users', `smith ${w}`, undefined, 2)).toEqual(others.map((u) => u.id));
     };
     await check();
+    await withWalkPlan(check);
     await withIndexPlan(check);
     // The exact user blocked by the viewer: left out, the rest unchanged.
     expect((await http.post(`/users/block/${exact.id}`, others[0].jwt)).status).toBe(200);

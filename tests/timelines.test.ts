@@ -101,10 +101,17 @@ describe('the home feed', () => {
     await expectFeedsExact([reader, other, ...fans]);
 
     // Four posts make an author pulled too; following them afterwards writes no rows.
-    for (let i = 0; i < 4; i++) await post(prolific, `prolific ${i}`);
+    const prolificPosts: number[] = [];
+    for (let i = 0; i < 4; i++) prolificPosts.push((await post(prolific, `prolific ${i}`)).id);
     expect(await pulled(prolific)).toBe(true);
     await follow(reader, prolific);
     expect(await knex()('social_home').where({ user_id: reader.id, author_id: prolific.id })).toHaveLength(0);
+    await expectFeedsExact([reader]);
+
+    // Muting a pulled author takes their posts out of the feed (checked once per pulled author), unmuting brings them back.
+    expect((await http.post(`/users/mute/${prolific.id}`, reader.jwt)).status).toBe(200);
+    expect(await feedOf(reader)).toEqual((await feedTruth(reader)).filter((id) => !prolificPosts.includes(id)));
+    expect((await http.post(`/users/unmute/${prolific.id}`, reader.jwt)).status).toBe(200);
     await expectFeedsExact([reader]);
 
     // Pulled is for good: losing followers keeps the star pulled, and nothing goes missing.

@@ -16,6 +16,17 @@ export const walkRows = (): number => {
   return Number.isInteger(value) && value >= 1 ? value : 1000;
 };
 
+/**
+ * Which plan a PostgreSQL search uses: chosen per search from the data (`auto`), or forced by
+ * SEARCH_PLAN=walk|index (the tests run every search both ways; an operator can rule one out).
+ */
+export function searchPlan(auto: () => Promise<boolean>): Promise<boolean> {
+  const forced = process.env.SEARCH_PLAN;
+  if (forced === 'walk') return Promise.resolve(true);
+  if (forced === 'index') return Promise.resolve(false);
+  return auto();
+}
+
 export type SearchPageSpec = {
   /** The search table, read under the alias `s`. */
   table: string;
@@ -31,6 +42,8 @@ export type SearchPageSpec = {
    * so that a walk stops after a page.
    */
   finish: (query: Knex.QueryBuilder) => Knex.QueryBuilder;
+  /** Runs a built query (as a prepared statement: each plan's shape is fixed, whatever the words). */
+  run: (query: Knex.QueryBuilder) => Promise<unknown>;
 };
 
 /**
@@ -45,22 +58,26 @@ export type SearchPageSpec = {
  * 2. Otherwise the words are rare here (at most about limit / walkRows() of the rows match): the
  *    GIN index finds every match (a materialized CTE, so it is not walked again) and they are sorted.
  *
- * Either way a page reads at most walkRows() rows plus the rare words' matches.
+ * Either way a page reads at most walkRows() rows plus the rare words' matches. `walkFirst`
+ * false goes to the index at once, for words the caller knows to be rare (post search asks the
+ * word statistics, src/db/search-word-stats.ts).
  */
-export async function walkThenIndex(knex: Knex, spec: SearchPageSpec, request: PageRequestLike): Promise<IdPage> {
-  const { table, columns, match, keyset, idExpr, finish } = spec;
+export async function walkThenIndex(knex: Knex, spec: SearchPageSpec, request: PageRequestLike, walkFirst: boolean): Promise<IdPage> {
+  const { table, columns, match, keyset, idExpr, finish, run } = spec;
   const selected = columns.map((column) => `s.${column}`);
 
-  const window = knex(`${table} as s`).select(selected);
-  const condition = keyCondition('postgres', keyset, request.position);
-  if (condition) window.whereRaw(condition.sql, condition.bindings);
-  window.orderByRaw(keyOrder(keyset, request.position)).limit(walkRows());
-  const walked = await readIdPage(knex, 'postgres', finish(knex.from(window.as('s')).where(match)), keyset, idExpr, request);
-  if (walked.more) return walked;
+  if (walkFirst) {
+    const window = knex(`${table} as s`).select(selected);
+    const condition = keyCondition('postgres', keyset, request.position);
+    if (condition) window.whereRaw(condition.sql, condition.bindings);
+    window.orderByRaw(keyOrder(keyset, request.position)).limit(walkRows());
+    const walked = await readIdPage(knex, 'postgres', finish(knex.from(window.as('s')).where(match)), keyset, idExpr, request, run);
+    if (walked.more) return walked;
+  }
 
   const matches = knex(`${table} as s`).select(selected).where(match);
   const indexed = knex.withMaterialized('search_matches', matches).from('search_matches as s');
-  return readIdPage(knex, 'postgres', finish(indexed), keyset, idExpr, request);
+  return readIdPage(knex, 'postgres', finish(indexed), keyset, idExpr, request, run);
 }
 
 /** One rank of a ranked list: a page of ids within the rank, for a position on the id alone (or none). */

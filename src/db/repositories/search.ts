@@ -2,8 +2,10 @@ import type { Core } from '@strapi/strapi';
 import type { Knex } from 'knex';
 import { SEARCH, TS_CONFIG, searchWords } from '../derived/search';
 import { isPostgres, q } from '../dialect';
+import { prepared } from '../prepared';
 import { readIdPage, type IdPage, type Keyset, type PageRequestLike } from '../keyset';
-import { rankedPage, walkThenIndex, type RankReader } from '../search-pages';
+import { rankedPage, searchPlan, walkRows, walkThenIndex, type RankReader } from '../search-pages';
+import { wordShare } from '../search-word-stats';
 import { tables } from '../tables';
 import { notBlocked, visiblePost } from '../visibility';
 
@@ -36,19 +38,24 @@ export function searchRepository(strapi: Core.Strapi) {
       if (words.length === 0) return EMPTY;
       const t = tables(strapi);
       if (isPostgres(strapi)) {
-        // Not a prepared statement: the GIN plan's CTE must be planned for its words.
+        // Walk first only when the statistics say the words are in enough posts to fill a page
+        // within the walk (twice over); a rarer word goes to the GIN index at once.
+        const walkFirst = await searchPlan(async () => (await wordShare(knex(), SEARCH.posts, words)) * walkRows() >= 2 * (request.limit + 1));
         return walkThenIndex(knex(), {
           table: SEARCH.posts,
           columns: ['post_id', 'created_at', 'doc'],
-          match: knex().raw(`s.doc @@ plainto_tsquery('${TS_CONFIG}', ?)`, [words.join(' ')]),
+          // The query in a scalar subquery: computed once, not once per row walked (a prepared
+          // statement's generic plan would call plainto_tsquery for each of them).
+          match: knex().raw(`s.doc @@ (SELECT plainto_tsquery('${TS_CONFIG}', ?))`, [words.join(' ')]),
           keyset: { columns: [{ expr: 's.created_at', time: true }, { expr: 's.post_id' }], order: 'desc' },
           idExpr: 's.post_id',
+          run: async (query) => prepared(strapi, query),
           // The post row per match, probed one at a time (see SearchPageSpec.finish).
           finish: (query) =>
             query
               .joinRaw(`CROSS JOIN LATERAL (SELECT pp.id, pp.hidden FROM ${q(t.posts)} pp WHERE pp.id = s.post_id OFFSET 0) p`)
               .where(visiblePost(strapi, 'p', viewerId)),
-        }, request);
+        }, request, walkFirst);
       }
       // FTS5: each word a quoted string (its own tokenizer reads it), all of them required.
       const match = words.map((word) => `"${word}"`).join(' AND ');
@@ -80,7 +87,7 @@ export function searchRepository(strapi: Core.Strapi) {
       // Each word a prefix: a prefix lexeme (PostgreSQL) or a prefix token (FTS5). The words
       // are letters and digits only, so they need no escaping.
       const match = pg
-        ? knex().raw(`s.doc @@ to_tsquery('${TS_CONFIG}', ?)`, [words.map((word) => `'${word}':*`).join(' & ')])
+        ? knex().raw(`s.doc @@ (SELECT to_tsquery('${TS_CONFIG}', ?))`, [words.map((word) => `'${word}':*`).join(' & ')])
         : knex().raw(`s.${q(SEARCH.users)} MATCH ?`, [words.map((word) => `"${word}"*`).join(' AND ')]);
       const idColumn = pg ? 's.user_id' : 's.rowid';
       const source = `${SEARCH.users} as s`;
@@ -108,7 +115,9 @@ export function searchRepository(strapi: Core.Strapi) {
           if (exactId !== null) query.whereNot(idColumn, exactId);
           return query;
         };
-        if (pg) return walkThenIndex(knex(), { table: SEARCH.users, columns: ['user_id', 'doc'], match, keyset, idExpr: idColumn, finish }, within);
+        // Always walk first: a prefix's share is not in the statistics (each username is a word of its own).
+        const walkFirst = await searchPlan(async () => true);
+        if (pg) return walkThenIndex(knex(), { table: SEARCH.users, columns: ['user_id', 'doc'], match, keyset, idExpr: idColumn, finish, run: async (query) => prepared(strapi, query) }, within, walkFirst);
         // FTS5 returns a MATCH's rows in rowid order, and reads a prefix's rows from its prefix index.
         return readIdPage(knex(), 'sqlite', finish(knex()(source).where(match)), keyset, idColumn, within);
       };

@@ -6,7 +6,7 @@ import { dialectOf, q } from '../dialect';
 import { idPageOf, keyCondition, keyOrder, keySelect, readIdPage, type IdPage, type Keyset, type PageRequestLike } from '../keyset';
 import { prepared } from '../prepared';
 import { tables } from '../tables';
-import { visibleListedPost, visiblePost } from '../visibility';
+import { notBlocked, notMuted, visibleListedPost, visiblePost } from '../visibility';
 
 /** Lists of posts, newest first (ties by highest id): their keys are (created_at, post id). */
 const newestFirst = (alias: string, id: string): Keyset => ({
@@ -75,27 +75,36 @@ export function timelineRepository(strapi: Core.Strapi) {
 
       const authorCondition = where(byAuthor, request.position);
       const authorVisible = raw(visibleListedPost(strapi, 'ap', 'user_id', viewerId, { mutes: true }));
-      /** The newest posts of the authors `authorsSql` picks (`= a.author_id`, `= ?`, `IN (…)`). */
-      const authorPosts = (authorsSql: string) =>
-        `SELECT ap.post_id, ap.created_at FROM ${q(DERIVED.authorPosts)} ap
-          WHERE ap.user_id ${authorsSql} ${authorCondition ? `AND ${authorCondition.sql}` : ''} AND ${authorVisible.sql}
-          ORDER BY ${keyOrder(byAuthor, request.position)} LIMIT ?`;
-      const authorBindings = [...(authorCondition?.bindings ?? []), ...authorVisible.bindings, fetch];
+      /** The newest posts of the authors `authorsSql` picks (`= a.author_id`, `= ?`, `IN (…)`), visible by `visible`. */
+      const authorPosts = (authorsSql: string, visible = authorVisible) => ({
+        sql: `SELECT ap.post_id, ap.created_at FROM ${q(DERIVED.authorPosts)} ap
+          WHERE ap.user_id ${authorsSql} ${authorCondition ? `AND ${authorCondition.sql}` : ''} AND ${visible.sql}
+          ORDER BY ${keyOrder(byAuthor, request.position)} LIMIT ?`,
+        bindings: [...(authorCondition?.bindings ?? []), ...visible.bindings, fetch],
+      });
       const outer = (branches: string) =>
         `SELECT u.post_id AS item_id, ${keySelect(d, merged)} FROM (${branches}) u ORDER BY ${keyOrder(merged, request.position)} LIMIT ?`;
 
       if (d === 'postgres') {
-        // One statement, one text whatever the reader follows (a prepared statement).
+        // One statement, one text whatever the reader follows (a prepared statement). Blocks and
+        // mutes are checked once per pulled author, not per post: in the generic plan, per-post
+        // anti-joins against a reader's 1,000 blocks made PostgreSQL read and sort every post of
+        // each pulled author (3,000 each) instead of the newest limit + 1 (27 ms instead of 1).
+        const [blocked, muted] = [raw(notBlocked(strapi, 'a0.author_id', viewerId)), raw(notMuted(strapi, 'a0.author_id', viewerId))];
+        const authorRules = { sql: `${blocked.sql} AND ${muted.sql}`, bindings: [...blocked.bindings, ...muted.bindings] };
+        const hiddenOnly = raw(visibleListedPost(strapi, 'ap', 'user_id', viewerId, { blocks: false }));
+        const pulledPosts = authorPosts('= a.author_id', hiddenOnly);
         const sql = outer(
           `(${homeBranch.sql})
            UNION
            (SELECT x.post_id, x.created_at
-              FROM (SELECT ?::int AS author_id UNION SELECT author_id FROM ${q(HOME.pulledFollows)} WHERE follower_id = ?) a
-              CROSS JOIN LATERAL (${authorPosts('= a.author_id')}) x)`
+              FROM (SELECT a0.author_id
+                      FROM (SELECT ?::int AS author_id UNION SELECT author_id FROM ${q(HOME.pulledFollows)} WHERE follower_id = ?) a0
+                     WHERE ${authorRules.sql}) a
+              CROSS JOIN LATERAL (${pulledPosts.sql}) x)`
         );
-        const result = (await prepared(strapi, knex().raw(sql, [...homeBranch.bindings, viewerId, viewerId, ...authorBindings, fetch]))) as {
-          rows: Array<Record<string, unknown>>;
-        };
+        const bindings = [...homeBranch.bindings, viewerId, viewerId, ...authorRules.bindings, ...pulledPosts.bindings, fetch];
+        const result = (await prepared(strapi, knex().raw(sql, bindings))) as { rows: Array<Record<string, unknown>> };
         return idPageOf(result.rows, merged, request);
       }
 
@@ -105,13 +114,15 @@ export function timelineRepository(strapi: Core.Strapi) {
       const bindings: unknown[] = [...homeBranch.bindings];
       if (authors.length <= SQLITE_MAX_BRANCHES) {
         for (const author of authors) {
-          branches.push(`SELECT * FROM (${authorPosts('= ?')})`);
-          bindings.push(author, ...authorBindings);
+          const one = authorPosts('= ?');
+          branches.push(`SELECT * FROM (${one.sql})`);
+          bindings.push(author, ...one.bindings);
         }
       } else {
         // Beyond SQLite's compound limit: one IN read (sorts those authors' matching posts).
-        branches.push(`SELECT * FROM (${authorPosts(`IN (${authors.map(() => '?').join(',')})`)})`);
-        bindings.push(...authors, ...authorBindings);
+        const all = authorPosts(`IN (${authors.map(() => '?').join(',')})`);
+        branches.push(`SELECT * FROM (${all.sql})`);
+        bindings.push(...authors, ...all.bindings);
       }
       const rows = (await knex().raw(outer(branches.join(' UNION ')), [...bindings, fetch])) as Array<Record<string, unknown>>;
       return idPageOf(rows, merged, request);
