@@ -88,6 +88,8 @@ async function runOne(kind) {
       postUnliked: get(`/api/posts/${s.unliked.documentId}`),
       searchRare: get(`/api/search/posts?q=${rare}`),
       searchCommon: get('/api/search/posts?q=body'),
+      // The same page of 20 posts without a search: what a full page costs in this run.
+      publicPage: get('/api/posts/public?limit=20'),
       searchUsers: get('/api/search/users?q=user1'),
       searchUsersExact: get(`/api/search/users?q=user${s.users.star}`),
       feedBefore: get('/api/posts/feed?limit=20', auth(reader)),
@@ -138,6 +140,7 @@ for (const kind of kinds) {
   row('GET /posts/{unliked} (baseline)', r.postUnliked);
   row(`GET /search/posts?q=${rare} (rare word)`, r.searchRare, `≤ ${TARGET}: ${r.searchRare.p99 / base <= TARGET ? 'met' : '**missed**'}`);
   row('GET /search/posts?q=body (in every post)', r.searchCommon, `≤ ${TARGET}: ${r.searchCommon.p99 / base <= TARGET ? 'met' : '**missed**'}`);
+  row('GET /posts/public?limit=20 (the same page of 20 posts, no search)', r.publicPage, `search "body" ÷ this, p99: ${f1(r.searchCommon.p99 / Math.max(r.publicPage.p99, 0.01))}`);
   row('GET /search/users?q=user1 (prefix)', r.searchUsers, `≤ ${TARGET}: ${r.searchUsers.p99 / base <= TARGET ? 'met' : '**missed**'}`);
   row('GET /search/users?q={exact username}', r.searchUsersExact);
   row('GET /posts/feed p1, reader without blocks', r.feedBefore);

@@ -20,7 +20,7 @@ import type { TriggerSpec } from '../triggers';
 export const SEARCH = {
   posts: 'social_post_search',
   users: 'social_user_search',
-  /** SQLite: how many posts hold each word (an fts5vocab view of the post index, nothing stored). */
+  /** SQLite, up to DERIVED_VERSION 5: an fts5vocab view of the post index, dropped by the rebuild. */
   postWords: 'social_post_search_words',
 } as const;
 
@@ -43,7 +43,6 @@ export function searchTableStatements(dialect: Dialect): string[] {
   return [
     `CREATE VIRTUAL TABLE ${q(SEARCH.posts)} USING fts5(title, description, tokenize = 'unicode61')`,
     `CREATE VIRTUAL TABLE ${q(SEARCH.users)} USING fts5(username, name, tokenize = 'unicode61', prefix = '1 2 3 4 5 6 7 8')`,
-    `CREATE VIRTUAL TABLE ${q(SEARCH.postWords)} USING fts5vocab(${q(SEARCH.posts)}, 'row')`,
   ];
 }
 

@@ -61,12 +61,17 @@ export function searchRepository(strapi: Core.Strapi) {
       const match = words.map((word) => `"${word}"`).join(' AND ');
       const keyset: Keyset = { columns: [{ expr: 'p.created_at', time: true }, { expr: 'p.id' }], order: 'desc' };
       const query = knex()(`${t.posts} as p`).where(visiblePost(strapi, 'p', viewerId));
-      // The planner's choice, made here: when every word is in many posts, read posts newest
+      // The planner's choice, made here: when the words are in many posts, read posts newest
       // first and probe the index per post (stops after a page); otherwise take the (few)
-      // matching rowids from the index first. fts5vocab counts the posts holding each word.
-      const counts = (await knex()(SEARCH.postWords).select('term', 'doc').whereIn('term', words)) as Array<{ term: string; doc: number }>;
-      const rarest = words.length === counts.length ? Math.min(...counts.map((c) => Number(c.doc))) : 0;
-      if (rarest >= commonWordPosts()) {
+      // matching rowids from the index first. The count stops at the threshold, so it costs at
+      // most that many index entries (an fts5vocab count read the word's whole doclist: 1.9 ms
+      // for a word in 100,000 posts).
+      const common = commonWordPosts();
+      const [{ n }] = (await knex().raw(
+        `SELECT count(*) AS n FROM (SELECT rowid FROM ${q(SEARCH.posts)} WHERE ${q(SEARCH.posts)} MATCH ? LIMIT ?)`,
+        [match, common]
+      )) as Array<{ n: number }>;
+      if (Number(n) >= common) {
         query.whereRaw(`EXISTS (SELECT 1 FROM ${q(SEARCH.posts)} f WHERE f.${q(SEARCH.posts)} MATCH ? AND f.rowid = p.id)`, [match]);
       } else {
         query.whereRaw(`p.id IN (SELECT rowid FROM ${q(SEARCH.posts)} WHERE ${q(SEARCH.posts)} MATCH ?)`, [match]);
