@@ -120,6 +120,9 @@ async function runOne(kind) {
     results.feedAfter = await load('feedAfter', strapi.url, get('/api/posts/feed?limit=20', auth(reader)), sizes.duration);
     results.postReadAfter = await load('postReadAfter', strapi.url, get(`/api/posts/${s.unliked.documentId}`, auth(reader)), sizes.duration);
     results.publicAfter = await load('publicAfter', strapi.url, get('/api/posts/public?limit=20', auth(reader)), sizes.duration);
+    // The baseline again, last: the first load of a fresh server runs partly unoptimised code,
+    // so the ratios use the mean of the two p99s (both are printed).
+    results.postUnlikedEnd = await load('postUnlikedEnd', strapi.url, scenario.postUnliked, sizes.duration);
     return { kind, results, blocks: targets.length, rare };
   } finally {
     await stopServer(strapi);
@@ -131,13 +134,14 @@ const f1 = (x) => x.toFixed(2);
 const out = [];
 for (const kind of kinds) {
   const { results: r, blocks, rare } = await runOne(kind);
-  const base = r.postUnliked.p99;
+  const base = (r.postUnliked.p99 + r.postUnlikedEnd.p99) / 2;
   out.push(`\n### ${kind}\n`);
-  out.push('| scenario | req/s | p50 ms | p99 ms | p99 ÷ unliked post read p99 | target |');
+  out.push('| scenario | req/s | p50 ms | p99 ms | p99 ÷ unliked post read p99 (mean of the first and last) | target |');
   out.push('|---|---:|---:|---:|---:|---|');
   const row = (label, x, target) =>
     out.push(`| ${label} | ${Math.round(x.rps)} | ${x.p50} | ${x.p99} | ${f1(x.p99 / Math.max(base, 0.01))} | ${target ?? ''} |`);
-  row('GET /posts/{unliked} (baseline)', r.postUnliked);
+  row('GET /posts/{unliked} (baseline, loaded first)', r.postUnliked);
+  row('GET /posts/{unliked} (baseline, loaded last)', r.postUnlikedEnd);
   row(`GET /search/posts?q=${rare} (rare word)`, r.searchRare, `≤ ${TARGET}: ${r.searchRare.p99 / base <= TARGET ? 'met' : '**missed**'}`);
   row('GET /search/posts?q=body (in every post)', r.searchCommon, `≤ ${TARGET}: ${r.searchCommon.p99 / base <= TARGET ? 'met' : '**missed**'}`);
   row('GET /posts/public?limit=20 (the same page of 20 posts, no search)', r.publicPage, `search "body" ÷ this, p99: ${f1(r.searchCommon.p99 / Math.max(r.publicPage.p99, 0.01))}`);
