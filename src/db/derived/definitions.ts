@@ -78,6 +78,11 @@ export const plannerHintStatements = (dialect: Dialect): string[] =>
     ? [
         `ALTER TABLE ${q(DERIVED.authorPosts)} ALTER COLUMN user_id SET (n_distinct = 20)`,
         `ALTER TABLE ${q(HOME.home)} ALTER COLUMN user_id SET (n_distinct = 20)`,
+        // The inline comments of a page of posts: with the true average (a few comments a post)
+        // the prepared statement's generic plan read every comment of each post by bitmap and
+        // sorted them (1-4 ms for a page of 20 when one post has 1,000), instead of the first 25
+        // in index order (0.03-0.14 ms).
+        `ALTER TABLE ${q(DERIVED.postComments)} ALTER COLUMN post_id SET (n_distinct = 20)`,
       ]
     : [];
 
