@@ -89,6 +89,67 @@ describe('admin permissions', () => {
   });
 });
 
+describe('the admin authentication cache (src/auth/cached-admin-authenticate.ts)', () => {
+  /** A session of a fresh admin user on a fresh role with `actions`, its user id and role id, warmed into the cache. */
+  async function cachedSession(actions: string[]) {
+    const role = await strapi.service('admin::role').create({ name: `c-${Math.random().toString(36).slice(2, 8)}`, description: 'test' });
+    await strapi.service('admin::role').assignPermissions(role.id, actions.map((action) => ({ action, subject: null, properties: {}, conditions: [] })));
+    const { code } = await strapi.db.query('admin::role').findOne({ where: { id: role.id } });
+    const session = await adminSession(strapi, code);
+    const { id } = await strapi.db.query('admin::user').findOne({ where: { email: session.email } });
+    // Twice: the second answer comes from the cache.
+    for (let i = 0; i < 2; i++) expect((await session.get('/moderation/queue')).status).toBe(200);
+    return { session, userId: id as number, roleId: role.id as number };
+  }
+
+  it('a permission revoked is refused on the next request (403), and granted again, allowed on the next', async () => {
+    const { session, roleId } = await cachedSession(['admin::moderation.read']);
+    const [permission] = await strapi.db.query('admin::permission').findMany({ where: { role: { id: roleId }, action: 'admin::moderation.read' } });
+    await strapi.db.query('admin::permission').delete({ where: { id: permission.id } });
+    expectError(await session.get('/moderation/queue'), 403, 'PolicyError');
+    await strapi.service('admin::role').addPermissions(roleId, [{ action: 'admin::moderation.read', subject: null, properties: {}, conditions: [] }]);
+    expect((await session.get('/moderation/queue')).status).toBe(200);
+  });
+
+  it("a role taken from the user is refused on the next request (403): the trigger on the user's roles", async () => {
+    const { session, userId } = await cachedSession(['admin::moderation.read']);
+    const editor = await strapi.db.query('admin::role').findOne({ where: { code: 'strapi-editor' } });
+    await strapi.db.query('admin::user').update({ where: { id: userId }, data: { roles: [editor.id] } });
+    expectError(await session.get('/moderation/queue'), 403, 'PolicyError');
+  });
+
+  it("an admin user deactivated behind the app's back (plain SQL, as another node or psql would) is refused on the next request (401)", async () => {
+    const { session, userId } = await cachedSession(['admin::moderation.read']);
+    const table = strapi.db.metadata.get('admin::user' as never).tableName;
+    await strapi.db.connection(table).where({ id: userId }).update({ is_active: false });
+    expectError(await session.get('/moderation/queue'), 401);
+    await strapi.db.connection(table).where({ id: userId }).update({ is_active: true });
+    expect((await session.get('/moderation/queue')).status).toBe(200);
+  });
+
+  it('a logged-out session is refused on the next request (401)', async () => {
+    const { session } = await cachedSession(['admin::moderation.read']);
+    expect((await session.post('/admin/logout').send({})).status).toBe(200);
+    expectError(await session.get('/moderation/queue'), 401);
+  });
+
+  it('an expired session is refused (401) and deleted, as Strapi does', async () => {
+    const { session, userId } = await cachedSession(['admin::moderation.read']);
+    const sessions = strapi.db.query('admin::session');
+    const where = { userId: String(userId), origin: 'admin' };
+    expect(await sessions.count({ where })).toBeGreaterThan(0);
+    await sessions.updateMany({ where, data: { expiresAt: new Date(Date.now() - 1000) } });
+    expectError(await session.get('/moderation/queue'), 401);
+    expect(await sessions.count({ where })).toBe(0);
+  });
+
+  it('a malformed or foreign bearer token is refused (401)', async () => {
+    for (const value of ['Bearer not-a-jwt', 'Bearer a b', 'Basic abc']) {
+      expectError(await http.raw().get('/moderation/queue').set('Authorization', value), 401);
+    }
+  });
+});
+
 describe('the queue', () => {
   it('shows a reported post with its text, reasons, reporters and its author record', async () => {
     const mod = await adminSession(strapi);

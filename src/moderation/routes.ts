@@ -7,6 +7,7 @@ import type { ItemKind, ItemRef } from '../db/repositories/moderation';
 import type { MediaView } from '../lib/shapes';
 import { answerPage, type KeyedPage } from '../lib/cursor-page';
 import { bodyOf } from '../lib/input';
+import { cachedAdminStrategy } from '../auth/cached-admin-authenticate';
 import { READ_QUEUE, ACT_ON_QUEUE } from './permissions';
 import { actorOf, moderation, type ItemAction } from './service';
 
@@ -174,7 +175,10 @@ export function moderationRoutes(strapi: Core.Strapi) {
   };
 
   const policies = (action: string) => ['admin::isAuthenticatedAdmin', { name: 'admin::hasPermissions', config: { actions: [action] } }];
-  const route = (method: string, path: string, handler: Handler, action: string) => ({ method, path, handler, config: { policies: policies(action) } });
+  // The admin panel's session tokens through the cached `admin` strategy, admin API tokens
+  // through Strapi's own `admin-token` one, as on every admin route (src/auth/cached-admin-authenticate.ts).
+  const auth = { scope: [], strategies: [cachedAdminStrategy(strapi), 'admin-token'] };
+  const route = (method: string, path: string, handler: Handler, action: string) => ({ method, path, handler, config: { auth, policies: policies(action) } });
 
   return [
     route('GET', '/queue', queue, READ_QUEUE),
