@@ -3,6 +3,7 @@ import sharp from 'sharp';
 import { expectError } from './helpers/assertions';
 import { adminSession, cm } from './helpers/admin';
 import { createPost, createUser, type TestUser } from './helpers/fixtures';
+import { isPostgres } from './helpers/env';
 import { useStrapi, type Api } from './helpers/strapi';
 
 let strapi: Core.Strapi;
@@ -241,6 +242,35 @@ describe('the queue', () => {
     const second = await mod.get(`/moderation/queue?limit=2&cursor=${encodeURIComponent(first.body.meta.next)}`);
     const back = await mod.get(`/moderation/queue?limit=2&cursor=${encodeURIComponent(second.body.meta.prev)}`);
     expect(back.body.data.map((c: Card) => c.id)).toEqual(first.body.data.map((c: Card) => c.id));
+  });
+
+  // On SQLite both are the same reads: the comparison only means something on PostgreSQL.
+  (isPostgres() ? it : it.skip)("PostgreSQL's one-statement cards equal the separate reads, item for item", async () => {
+    const { cardRows } = await import('../src/db/repositories/moderation-cards');
+    const { cardRowsFromReads } = await import('../src/moderation/cards');
+    const mod = await adminSession(strapi);
+    const { author, post } = await reportedPost(3, { title: 'compare me' });
+    // A decision in the log, then a fresh report: the card has both.
+    expect((await mod.post(`/moderation/items/post/${post.id}/dismiss`).send({})).status).toBe(200);
+    await reportPost(post.documentId, await createUser(strapi), 'abuse', 'again');
+    const hidden = await createPost(strapi, author, { title: 'hidden one' });
+    await reportPost(hidden.documentId, await createUser(strapi));
+    expect((await mod.post(`/moderation/items/post/${hidden.id}/hide`).send({ note: 'gone' })).status).toBe(200);
+    const comment = (await http.post(`/posts/comment/${post.documentId}`, author.jwt).send({ content: 'a reply' })).body.data;
+    expect((await http.post(`/comments/report/${comment.documentId}`, (await createUser(strapi)).jwt).send({ reason: 'abuse' })).status).toBe(201);
+    const refs = [
+      { kind: 'post' as const, id: post.id },
+      { kind: 'comment' as const, id: comment.id },
+      { kind: 'post' as const, id: 2_000_000_000 },
+      { kind: 'post' as const, id: hidden.id },
+    ];
+    const one = await cardRows(strapi, refs);
+    expect(one.map((row) => `${row.item.kind}:${row.item.id}`)).toEqual([`post:${post.id}`, `comment:${comment.id}`, `post:${hidden.id}`]);
+    expect(one[0].log.length).toBe(1);
+    expect(one[0].reports.length).toBe(1);
+    expect(one[2].item.hidden).toBe(true);
+    expect(one[0].author).toMatchObject({ posts: 2, comments: 1, hiddenItems: 1, reportsAgainst: 6, openReportsAgainst: 2 });
+    expect(one).toEqual(await cardRowsFromReads(strapi, refs));
   });
 
   it('answers 400 in the envelope for malformed paging, ids and kinds', async () => {

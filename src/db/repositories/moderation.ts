@@ -5,8 +5,10 @@ import type { KeyedPage } from '../../lib/cursor-page';
 import { isPostgres, isTrue } from '../dialect';
 import { MODERATION_LOG } from '../moderation-log';
 import { MODERATION_QUEUE } from '../moderation-queue';
+import { prepared } from '../prepared';
 import { columnOf, tables } from '../tables';
 import type { Db } from './posts';
+import { toUserRecord, userRecordSql, type UserRecord } from './user-record';
 
 /**
  * The moderation console's SQL: the queue of reported items, what a card shows about an item and
@@ -43,10 +45,34 @@ export type NewLogEntry = {
 
 export type ItemRow = { kind: ItemKind; id: number; documentId: string; title: string | null; text: string; postId: number | null; postTitle: string | null; hidden: boolean; createdAt: string; authorId: number | null };
 
-const iso = (value: unknown): string => {
+export const iso = (value: unknown): string => {
   if (value === null || value === undefined) return '';
   const date = value instanceof Date ? value : new Date(typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : (value as string | number));
   return Number.isNaN(date.getTime()) ? String(value) : date.toISOString();
+};
+
+/** A row of the log table (or its JSON, from the cards' statement) as an entry. */
+export const mapLog = (row: Record<string, unknown>): LogEntry => {
+  let detail: unknown = null;
+  if (typeof row.detail === 'string') {
+    try {
+      detail = JSON.parse(row.detail);
+    } catch {
+      detail = row.detail;
+    }
+  }
+  return {
+    id: Number(row.id),
+    at: iso(row.created_at),
+    actor: String(row.actor),
+    action: String(row.action),
+    kind: String(row.kind),
+    itemId: Number(row.item_id),
+    userId: row.user_id == null ? null : Number(row.user_id),
+    label: (row.label as string | null) ?? null,
+    note: (row.note as string | null) ?? null,
+    detail,
+  };
 };
 
 /** PostgreSQL timestamps travel in cursors as text to the microsecond (as src/db/keyset.ts does). */
@@ -60,29 +86,6 @@ export function moderationRepository(strapi: Core.Strapi) {
   const authorLink = (kind: ItemKind) => (kind === 'post' ? t().postAuthor : t().commentAuthor);
   const reportLink = (kind: ItemKind) => (kind === 'post' ? t().reportPost : t().reportComment);
   const noteColumn = () => columnOf(strapi, 'api::post.post', 'moderationNote');
-
-  const mapLog = (row: Record<string, unknown>): LogEntry => {
-    let detail: unknown = null;
-    if (typeof row.detail === 'string') {
-      try {
-        detail = JSON.parse(row.detail);
-      } catch {
-        detail = row.detail;
-      }
-    }
-    return {
-      id: Number(row.id),
-      at: iso(row.created_at),
-      actor: String(row.actor),
-      action: String(row.action),
-      kind: String(row.kind),
-      itemId: Number(row.item_id),
-      userId: row.user_id == null ? null : Number(row.user_id),
-      label: (row.label as string | null) ?? null,
-      note: (row.note as string | null) ?? null,
-      detail,
-    };
-  };
 
   return {
     /**
@@ -107,7 +110,7 @@ export function moderationRepository(strapi: Core.Strapi) {
       }
       const dir = (asc: boolean) => ((asc === forward) ? 'ASC' : 'DESC');
       query.orderByRaw(`open_count ${dir(false)}, first_at ${dir(true)}, kind ${dir(true)}, item_id ${dir(true)}`).limit(limit + 1);
-      const rows = (await query) as Array<Record<string, unknown>>;
+      const rows = (await prepared(strapi, query)) as Array<Record<string, unknown>>;
       const more = rows.length > limit;
       const items = rows.slice(0, limit).map((row) => {
         const open = Number(row.open_count);
@@ -179,48 +182,15 @@ export function moderationRepository(strapi: Core.Strapi) {
      * blocked. One statement of correlated counts (each an index lookup on the link tables), so a
      * page of cards costs one round trip here, not one per figure.
      */
-    async userRecords(userIds: number[]) {
+    async userRecords(userIds: number[]): Promise<UserRecord[]> {
       const ids = [...new Set(userIds)];
       if (!ids.length) return [];
       const db = knex();
-      const { users, posts, comments, postAuthor, commentAuthor, reports, reportPost, reportComment } = t();
-      const owned = (table: string, link: typeof postAuthor, hidden: boolean) =>
-        `(SELECT COUNT(*) FROM ${link.table} a JOIN ${table} x ON x.id = a.${link.owner} WHERE a.${link.target} = u.id${hidden ? ' AND x.hidden = ?' : ''})`;
-      const against = (author: typeof postAuthor, link: typeof reportPost, open: boolean) =>
-        `(SELECT COUNT(*) FROM ${author.table} a JOIN ${link.table} l ON l.${link.target} = a.${author.owner} JOIN ${reports} r ON r.id = l.${link.owner} WHERE a.${author.target} = u.id${open ? " AND r.state = 'open'" : ''})`;
-      const rows = (await db(`${users} as u`)
-        .whereIn('u.id', ids)
-        .select(
-          'u.id',
-          'u.document_id',
-          'u.username',
-          'u.email',
-          'u.blocked',
-          'u.created_at',
-          db.raw(
-            [
-              `${owned(posts, postAuthor, false)} AS posts`,
-              `${owned(comments, commentAuthor, false)} AS comments`,
-              `${owned(posts, postAuthor, true)} + ${owned(comments, commentAuthor, true)} AS hidden_items`,
-              `${against(postAuthor, reportPost, false)} + ${against(commentAuthor, reportComment, false)} AS reports_against`,
-              `${against(postAuthor, reportPost, true)} + ${against(commentAuthor, reportComment, true)} AS open_against`,
-            ].join(', '),
-            [true, true]
-          )
-        )) as Array<Record<string, unknown>>;
-      return rows.map((row) => ({
-        id: Number(row.id),
-        documentId: row.document_id as string,
-        username: row.username as string,
-        email: row.email as string,
-        blocked: isTrue(row.blocked),
-        joinedAt: iso(row.created_at),
-        posts: Number(row.posts ?? 0),
-        comments: Number(row.comments ?? 0),
-        hiddenItems: Number(row.hidden_items ?? 0),
-        reportsAgainst: Number(row.reports_against ?? 0),
-        openReportsAgainst: Number(row.open_against ?? 0),
-      }));
+      const { columns, joins } = userRecordSql(strapi);
+      const query = db(`${t().users} as u`).select(db.raw(columns.sql, columns.bindings)).whereIn('u.id', ids);
+      if (joins.sql) query.joinRaw(joins.sql, joins.bindings);
+      const rows = (await query) as Array<Record<string, unknown>>;
+      return rows.map((row) => toUserRecord(row, iso));
     },
 
     /** Locks the item's row for the transaction (PostgreSQL); its hidden flag and author, or null when gone. */
