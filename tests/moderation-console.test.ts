@@ -273,6 +273,29 @@ describe('the queue', () => {
     expect(one).toEqual(await cardRowsFromReads(strapi, refs));
   });
 
+  (isPostgres() ? it : it.skip)("PostgreSQL's one-statement queue page equals the page then its cards, forward and back", async () => {
+    const { queueCardPage } = await import('../src/db/repositories/moderation-cards');
+    const { cardRowsFromReads } = await import('../src/moderation/cards');
+    const repo = (await import('../src/db/repositories/moderation')).moderationRepository(strapi);
+    for (let i = 0; i < 4; i++) await reportedPost(1 + (i % 2));
+    const reference = async (limit: number, position: Parameters<typeof repo.queuePage>[1]) => {
+      const page = await repo.queuePage(limit, position);
+      return { page, rows: await cardRowsFromReads(strapi, page.items.map(({ item }) => item)) };
+    };
+    const first = await queueCardPage(strapi, 3, null);
+    expect(first.rows.length).toBe(3);
+    expect(first.page.more).toBe(true);
+    expect(first.rows.map((r) => `${r.item.kind}:${r.item.id}`)).toEqual(first.page.items.map(({ item }) => `${item.kind}:${item.id}`));
+    expect(first).toEqual(await reference(3, null));
+    const next = { direction: 'next' as const, key: first.page.items[2].key, inclusive: false };
+    const second = await queueCardPage(strapi, 3, next);
+    expect(second).toEqual(await reference(3, next));
+    const back = { direction: 'prev' as const, key: second.page.items[0].key, inclusive: false };
+    const previous = await queueCardPage(strapi, 3, back);
+    expect(previous.page.items.map((i) => i.key)).toEqual(first.page.items.map((i) => i.key));
+    expect(previous).toEqual(await reference(3, back));
+  });
+
   it('answers 400 in the envelope for malformed paging, ids and kinds', async () => {
     const mod = await adminSession(strapi);
     for (const url of ['/moderation/queue?limit=0', '/moderation/queue?limit=41', '/moderation/queue?limit=x', '/moderation/queue?cursor=abc', '/moderation/items/user/1', '/moderation/items/post/0', '/moderation/items/post/abc', '/moderation/items/post/99999999999', '/moderation/log?kind=post', '/moderation/log?limit=500', '/moderation/users/-1']) {

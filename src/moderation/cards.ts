@@ -2,13 +2,14 @@ import type { Core } from '@strapi/strapi';
 import { repositories } from '../db/repositories';
 import { isPostgres } from '../db/dialect';
 import { moderationRepository, type ItemRef } from '../db/repositories/moderation';
-import { CARD_LOG_LIMIT, cardRows, type CardRow } from '../db/repositories/moderation-cards';
+import { CARD_LOG_LIMIT, cardRows, queueCardPage, type CardRow } from '../db/repositories/moderation-cards';
+import type { Position } from '../lib/cursor';
 import type { MediaView } from '../lib/shapes';
 
 /**
  * The console's cards: an item's content, its images, its open reports, its author's record and
- * the decisions so far. On PostgreSQL, one statement (src/db/repositories/moderation-cards.ts)
- * and the posts' images alongside it; on SQLite, the same composed from separate reads.
+ * the decisions so far. On PostgreSQL, one statement (src/db/repositories/moderation-cards.ts),
+ * which for the queue also reads the page; on SQLite, the same composed from separate reads.
  */
 
 /** An image of a card: the file, and the smallest of its formats as the thumbnail. */
@@ -21,7 +22,13 @@ const cardImage = (m: MediaView) => {
 /** The same rows from separate reads: SQLite's path, and on PostgreSQL the reference the one statement is tested against. */
 export async function cardRowsFromReads(strapi: Core.Strapi, refs: ItemRef[]): Promise<CardRow[]> {
   const repo = moderationRepository(strapi);
-  const [items, reports, log] = await Promise.all([repo.items(refs), repo.openReports(refs), repo.entries({ items: refs, limit: 50 * Math.max(1, refs.length) })]);
+  const postIds = refs.filter((r) => r.kind === 'post').map((r) => r.id);
+  const [items, reports, log, media] = await Promise.all([
+    repo.items(refs),
+    repo.openReports(refs),
+    repo.entries({ items: refs, limit: 50 * Math.max(1, refs.length) }),
+    repositories(strapi).media.ofPosts(postIds),
+  ]);
   const authors = new Map((await repo.userRecords(items.flatMap((i) => (i.authorId === null ? [] : [i.authorId])))).map((u) => [u.id, u]));
   const byItem = new Map(items.map((item) => [`${item.kind}:${item.id}`, item]));
   return refs.flatMap((ref) => {
@@ -32,20 +39,16 @@ export async function cardRowsFromReads(strapi: Core.Strapi, refs: ItemRef[]): P
         item,
         reports: reports.filter((r) => r.kind === ref.kind && r.itemId === ref.id),
         log: log.filter((e) => e.kind === ref.kind && e.itemId === ref.id).slice(0, CARD_LOG_LIMIT),
+        media: item.kind === 'post' ? media.get(item.id) ?? [] : [],
         author: item.authorId === null ? null : authors.get(item.authorId) ?? null,
       },
     ];
   });
 }
 
-/** The cards of `refs`, in their order; items that are gone are left out. */
-export async function loadCards(strapi: Core.Strapi, refs: ItemRef[]) {
-  const postIds = refs.filter((r) => r.kind === 'post').map((r) => r.id);
-  const [rows, media] = await Promise.all([
-    isPostgres(strapi) ? cardRows(strapi, refs) : cardRowsFromReads(strapi, refs),
-    repositories(strapi).media.ofPosts(postIds),
-  ]);
-  return rows.map(({ item, reports, log, author }) => ({
+/** A card as the console shows it. */
+function cardOf({ item, reports, log, media, author }: CardRow) {
+  return {
     kind: item.kind,
     id: item.id,
     documentId: item.documentId,
@@ -56,11 +59,26 @@ export async function loadCards(strapi: Core.Strapi, refs: ItemRef[]) {
     createdAt: item.createdAt,
     // A post's images in their order, each with the thumbnail the card shows (the upload
     // plugin's `thumbnail` format, else the smallest other format, else the file itself).
-    media: item.kind === 'post' ? (media.get(item.id) ?? []).map(cardImage) : [],
+    media: media.map(cardImage),
     openReports: reports.length,
     reasons: [...new Set(reports.map((r) => r.reason))],
     reports: reports.map(({ kind: _k, itemId: _i, ...r }) => r),
     author,
     log,
-  }));
+  };
+}
+
+/** The cards of `refs`, in their order; items that are gone are left out. */
+export async function loadCards(strapi: Core.Strapi, refs: ItemRef[]) {
+  return (isPostgres(strapi) ? await cardRows(strapi, refs) : await cardRowsFromReads(strapi, refs)).map(cardOf);
+}
+
+/** A page of the queue with its cards: one statement on PostgreSQL, the page then its cards on SQLite. */
+export async function loadQueuePage(strapi: Core.Strapi, limit: number, position: Position | null) {
+  if (isPostgres(strapi)) {
+    const { page, rows } = await queueCardPage(strapi, limit, position);
+    return { page, data: rows.map(cardOf) };
+  }
+  const page = await moderationRepository(strapi).queuePage(limit, position);
+  return { page, data: await loadCards(strapi, page.items.map(({ item }) => ({ kind: item.kind, id: item.id }))) };
 }

@@ -7,7 +7,7 @@ import { answerPage, type KeyedPage } from '../lib/cursor-page';
 import { bodyOf } from '../lib/input';
 import { cachedAdminStrategy } from '../auth/cached-admin-authenticate';
 import { READ_QUEUE, ACT_ON_QUEUE } from './permissions';
-import { loadCards } from './cards';
+import { loadCards, loadQueuePage } from './cards';
 import { actorOf, moderation, type ItemAction } from './service';
 
 /**
@@ -60,8 +60,7 @@ export function moderationRoutes(strapi: Core.Strapi) {
 
   const queue: Handler = async (ctx) => {
     await answerPage(strapi, ctx, QUEUE_LIST, async (request) => {
-      const page = await svc().repo.queuePage(request.limit, request.position);
-      const data = await cards(page.items.map(({ item }) => ({ kind: item.kind, id: item.id })));
+      const { page, data } = await loadQueuePage(strapi, request.limit, request.position);
       return { page: page as unknown as KeyedPage<number>, data };
     });
   };

@@ -78,6 +78,49 @@ export const mapLog = (row: Record<string, unknown>): LogEntry => {
 /** PostgreSQL timestamps travel in cursors as text to the microsecond (as src/db/keyset.ts does). */
 const PG_TIME = `'YYYY-MM-DD"T"HH24:MI:SS.US'`;
 
+/**
+ * The SQL of a page of the queue (social_moderation_queue, src/db/moderation-queue.ts): most open
+ * reports first, then the oldest open report first, then kind and id (a total order, so cursors
+ * never skip or repeat a card). Its rows (kind, item_id, open_count, first_at, first_key), at most
+ * limit + 1 of them, come in `order`: reading order forward, reversed backward.
+ */
+export function queuePageSql(pg: boolean, limit: number, position: Position | null, inlineLimit = false): { sql: string; bindings: unknown[]; order: string; forward: boolean } {
+  const forward = !position || position.direction === 'next';
+  const firstExpr = pg ? `to_char(first_at, ${PG_TIME})` : 'first_at';
+  let where = '';
+  const bindings: unknown[] = [];
+  if (position) {
+    const [open, first, kind, id] = position.key as [number, KeyPart, string, number];
+    const inclusive = position.inclusive ? '=' : '';
+    // In reading order: open DESC, first ASC, kind ASC, id ASC (all flipped when reading back).
+    const [lt, gt] = forward ? ['<', '>'] : ['>', '<'];
+    const time = pg ? '?::timestamp' : '?';
+    where = `WHERE (open_count ${lt} ? OR (open_count = ? AND (first_at ${gt} ${time} OR (first_at = ${time} AND (kind ${gt} ? OR (kind = ? AND item_id ${gt}${inclusive} ?))))))`;
+    bindings.push(open, open, first, first, kind, kind, id);
+  }
+  const dir = (asc: boolean) => (asc === forward ? 'ASC' : 'DESC');
+  const order = `open_count ${dir(false)}, first_at ${dir(true)}, kind ${dir(true)}, item_id ${dir(true)}`;
+  // inlineLimit: the limit in the text (a whole number, 1 to 40, checked by the route). With `LIMIT $n`,
+  // PostgreSQL plans a prepared statement anew on every run (the generic plan's guess of 10% of
+  // the table looks dearer), which for the cards' statement costs more than running it.
+  const max = Math.trunc(limit) + 1;
+  const sql = `SELECT kind, item_id, open_count, first_at, ${firstExpr} AS first_key FROM ${MODERATION_QUEUE} ${where} ORDER BY ${order} LIMIT ${inlineLimit ? String(max) : '?'}`;
+  return { sql, bindings: inlineLimit ? bindings : [...bindings, max], order, forward };
+}
+
+/** The page of queuePageSql's rows, in reading order. */
+export function queuePageOf(rows: Array<Record<string, unknown>>, limit: number, forward: boolean, pg: boolean): KeyedPage<QueueKey> {
+  const items = rows.slice(0, limit).map((row) => {
+    const open = Number(row.open_count);
+    const firstKey = pg ? String(row.first_key) : Number(row.first_key);
+    const kind = row.kind as ItemKind;
+    const id = Number(row.item_id);
+    return { key: [open, firstKey, kind, id] as KeyPart[], item: { kind, id, open, first: row.first_at } };
+  });
+  if (!forward) items.reverse();
+  return { items, more: rows.length > limit };
+}
+
 export function moderationRepository(strapi: Core.Strapi) {
   const knex = (): Knex => strapi.db.connection;
   const pg = () => isPostgres(strapi);
@@ -93,34 +136,10 @@ export function moderationRepository(strapi: Core.Strapi) {
      * and id (a total order, so cursors never skip or repeat a card).
      */
     async queuePage(limit: number, position: Position | null): Promise<KeyedPage<QueueKey>> {
-      const db = knex();
-      const forward = !position || position.direction === 'next';
-      const firstExpr = pg() ? `to_char(first_at, ${PG_TIME})` : 'first_at';
-      const query = db.select(db.raw(`kind, item_id, open_count, first_at, ${firstExpr} AS first_key`)).from(MODERATION_QUEUE);
-      if (position) {
-        const [open, first, kind, id] = position.key as [number, KeyPart, string, number];
-        const inclusive = position.inclusive ? '=' : '';
-        // In reading order: open DESC, first ASC, kind ASC, id ASC (all flipped when reading back).
-        const [lt, gt] = forward ? ['<', '>'] : ['>', '<'];
-        const time = pg() ? '?::timestamp' : '?';
-        query.whereRaw(
-          `(open_count ${lt} ? OR (open_count = ? AND (first_at ${gt} ${time} OR (first_at = ${time} AND (kind ${gt} ? OR (kind = ? AND item_id ${gt}${inclusive} ?))))))`,
-          [open, open, first, first, kind, kind, id]
-        );
-      }
-      const dir = (asc: boolean) => ((asc === forward) ? 'ASC' : 'DESC');
-      query.orderByRaw(`open_count ${dir(false)}, first_at ${dir(true)}, kind ${dir(true)}, item_id ${dir(true)}`).limit(limit + 1);
-      const rows = (await prepared(strapi, query)) as Array<Record<string, unknown>>;
-      const more = rows.length > limit;
-      const items = rows.slice(0, limit).map((row) => {
-        const open = Number(row.open_count);
-        const firstKey = pg() ? String(row.first_key) : Number(row.first_key);
-        const kind = row.kind as ItemKind;
-        const id = Number(row.item_id);
-        return { key: [open, firstKey, kind, id] as KeyPart[], item: { kind, id, open, first: row.first_at } };
-      });
-      if (!forward) items.reverse();
-      return { items, more };
+      const page = queuePageSql(pg(), limit, position);
+      const result = await prepared(strapi, knex().raw(page.sql, page.bindings));
+      const rows = (pg() ? (result as { rows: unknown[] }).rows : result) as Array<Record<string, unknown>>;
+      return queuePageOf(rows, limit, page.forward, pg());
     },
 
     /** The items (content, post title for comments, author id), by kind and id. */
