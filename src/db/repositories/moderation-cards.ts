@@ -6,6 +6,7 @@ import { isTrue, q } from '../dialect';
 import { MODERATION_LOG } from '../moderation-log';
 import { prepared } from '../prepared';
 import { tables } from '../tables';
+import { isoTimestampSql } from '../utc-timestamps';
 import { filesTable, MEDIA_TABLE, mediaColumns, morphTable, POST_UID, toMediaView } from './media';
 import { iso, mapLog, queuePageOf, queuePageSql, type ItemKind, type ItemRef, type ItemRow, type LogEntry, type QueueKey } from './moderation';
 import { toUserRecord, userRecordSql, type UserRecord } from './user-record';
@@ -16,7 +17,7 @@ import { toUserRecord, userRecordSql, type UserRecord } from './user-record';
  * newest 20 log entries, a post's images, and its author's record. The reports, the log and the
  * images come back as JSON arrays built by PostgreSQL. The items are either given (two arrays) or
  * a page of the queue, read by the same statement (queueCardPage): one round trip for a page of
- * the console. Each statement's text does not vary with the data, so it is prepared once per
+ * the console. Timestamps come as ISO strings when the process runs in UTC (src/db/utc-timestamps.ts). Each statement's text does not vary with the data, so it is prepared once per
  * connection (src/db/prepared.ts): planning it costs several times more than running it.
  * SQLite composes the same from the separate reads (src/moderation/cards.ts).
  */
@@ -38,8 +39,9 @@ function cardSql(strapi: Core.Strapi, ref: string): string {
   const t = tables(strapi);
   const { postAuthor: pa, commentAuthor: ca, commentPost: cp, reportReporter: rr } = t;
   const m = morphTable(strapi);
+  const ts = (column: string) => isoTimestampSql(column);
   const reportsOf = (link: typeof t.reportPost) =>
-    `(SELECT json_agg(json_build_object('id', r.id, 'reason', r.reason, 'details', r.details, 'created_at', r.created_at, 'u_id', u.id, 'u_name', u.username) ORDER BY r.created_at, r.id)
+    `(SELECT json_agg(json_build_object('id', r.id, 'reason', r.reason, 'details', r.details, 'created_at', ${ts('r.created_at')}, 'u_id', u.id, 'u_name', u.username) ORDER BY r.created_at, r.id)
         FROM ${q(link.table)} l JOIN ${q(t.reports)} r ON r.id = l.${q(link.owner)}
         LEFT JOIN ${q(rr.table)} rr ON rr.${q(rr.owner)} = r.id LEFT JOIN ${q(t.users)} u ON u.id = rr.${q(rr.target)}
        WHERE l.${q(link.target)} = item.id AND r.state = 'open')`;
@@ -48,7 +50,7 @@ function cardSql(strapi: Core.Strapi, ref: string): string {
     const [expr, name] = column.split(' AS ');
     return `'${name}', ${expr}`;
   });
-  const record = userRecordSql(strapi, AUTHOR);
+  const record = userRecordSql(strapi, AUTHOR, ts);
   const sql = `
     WITH ref AS (${ref}),
     item AS (
@@ -56,7 +58,7 @@ function cardSql(strapi: Core.Strapi, ref: string): string {
              COALESCE(p.description, c.content) AS text,
              CASE WHEN ref.kind = 'post' THEN p.id ELSE cpp.id END AS post_id,
              CASE WHEN ref.kind = 'post' THEN p.title ELSE cpp.title END AS post_title,
-             COALESCE(p.hidden, c.hidden) AS hidden, COALESCE(p.created_at, c.created_at) AS created_at,
+             COALESCE(p.hidden, c.hidden) AS hidden, ${ts('COALESCE(p.created_at, c.created_at)')} AS created_at,
              COALESCE(pa.${q(pa.target)}, ca.${q(ca.target)}) AS author_id
         FROM ref
         LEFT JOIN ${q(t.posts)} p ON ref.wanted AND ref.kind = 'post' AND p.id = ref.id
@@ -69,7 +71,7 @@ function cardSql(strapi: Core.Strapi, ref: string): string {
     SELECT item.*, author.*,
            CASE WHEN NOT item.found THEN NULL WHEN item.kind = 'post' THEN ${reportsOf(t.reportPost)} ELSE ${reportsOf(t.reportComment)} END AS reports,
            CASE WHEN item.found THEN (SELECT json_agg(e ORDER BY e.id DESC) FROM (
-              SELECT g.id, g.created_at, g.actor, g.action, g.kind, g.item_id, g.user_id, g.label, g.note, g.detail
+              SELECT g.id, ${ts('g.created_at')} AS created_at, g.actor, g.action, g.kind, g.item_id, g.user_id, g.label, g.note, g.detail
                 FROM ${q(MODERATION_LOG)} g WHERE g.kind = item.kind AND g.item_id = item.id ORDER BY g.id DESC LIMIT ${CARD_LOG_LIMIT}) e) END AS log,
            CASE WHEN item.found AND item.kind = 'post' THEN (SELECT json_agg(json_build_object(${mediaObject.join(', ')}) ORDER BY l.${q(m.order)})
               FROM ${q(m.table)} l JOIN ${q(filesTable(strapi))} f ON f.id = l.${q(m.file)} LEFT JOIN ${q(MEDIA_TABLE)} sm ON sm.file_id = f.id
@@ -115,7 +117,7 @@ function cardOf(row: Record<string, unknown>): CardRow | null {
 }
 
 async function run(strapi: Core.Strapi, ref: RefSource): Promise<Array<Record<string, unknown>>> {
-  const { columns, joins } = userRecordSql(strapi, AUTHOR);
+  const { columns, joins } = userRecordSql(strapi, AUTHOR, isoTimestampSql);
   // Bindings in the order of the text: the ref's, then the author record's.
   const bindings = [...ref.bindings, ...columns.bindings, ...joins.bindings];
   const result = (await prepared(strapi, strapi.db.connection.raw(cardSql(strapi, ref.sql), bindings))) as { rows: Array<Record<string, unknown>> };

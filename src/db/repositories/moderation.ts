@@ -6,6 +6,7 @@ import { isPostgres, isTrue } from '../dialect';
 import { MODERATION_LOG } from '../moderation-log';
 import { MODERATION_QUEUE } from '../moderation-queue';
 import { prepared } from '../prepared';
+import { ISO_UTC } from '../utc-timestamps';
 import { columnOf, tables } from '../tables';
 import type { Db } from './posts';
 import { toUserRecord, userRecordSql, type UserRecord } from './user-record';
@@ -47,6 +48,7 @@ export type ItemRow = { kind: ItemKind; id: number; documentId: string; title: s
 
 export const iso = (value: unknown): string => {
   if (value === null || value === undefined) return '';
+  if (typeof value === 'string' && ISO_UTC.test(value)) return value; // written by PostgreSQL (src/db/utc-timestamps.ts)
   const date = value instanceof Date ? value : new Date(typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : (value as string | number));
   return Number.isNaN(date.getTime()) ? String(value) : date.toISOString();
 };

@@ -27,13 +27,14 @@ type Sql = { sql: string; bindings: unknown[] };
  * The SQL of the record of the users table aliased `u`: its columns, each named `${prefix}…`, and
  * the joins they read (after `FROM users u`), each with its bindings. PostgreSQL counts each kind
  * of item in one pass (a LATERAL join with FILTERed counts: four index walks per user, not eight);
- * SQLite, which has no LATERAL, runs one correlated subquery per figure.
+ * SQLite, which has no LATERAL, runs one correlated subquery per figure. `timestamp` writes the
+ * SQL of the account's creation time (src/db/utc-timestamps.ts).
  */
-export function userRecordSql(strapi: Core.Strapi, prefix = ''): { columns: Sql; joins: Sql } {
+export function userRecordSql(strapi: Core.Strapi, prefix = '', timestamp = (column: string) => column): { columns: Sql; joins: Sql } {
   const { posts, comments, postAuthor, commentAuthor, reports, reportPost, reportComment } = tables(strapi);
   const base = [
     `u.id AS ${prefix}id, u.document_id AS ${prefix}document_id, u.username AS ${prefix}username, u.email AS ${prefix}email`,
-    `u.blocked AS ${prefix}blocked, u.created_at AS ${prefix}created_at`,
+    `u.blocked AS ${prefix}blocked, ${timestamp('u.created_at')} AS ${prefix}created_at`,
   ];
   const ownedFrom = (table: string, link: typeof postAuthor) => `FROM ${link.table} a JOIN ${table} x ON x.id = a.${link.owner} WHERE a.${link.target} = u.id`;
   const againstFrom = (author: typeof postAuthor, link: typeof reportPost) =>
