@@ -2,7 +2,9 @@
 // The moderation queue's first page against the unliked post read (issue 15): 10,000 open
 // reports over 3,000 posts on PostgreSQL, both routes loaded in the same run with autocannon.
 // Target: the queue's p99 within 2x the post read's p99.
-//   node bench/moderation-queue.mjs [--db postgres|sqlite] [--reports N --items N] [--duration S --connections C]
+//   node bench/moderation-queue.mjs [--db postgres|sqlite] [--reports N --items N] [--duration S --connections C] [--probe] [--cpu-prof DIR] [--keep]
+// --cpu-prof DIR writes the server's CPU profile (node --cpu-prof) into DIR when it stops; --keep
+// leaves the seeded database behind (its name is printed) for EXPLAIN ANALYZE.
 // Needs dist/ (npm run build, or a Jest run, compiles it).
 import autocannon from 'autocannon';
 import { randomSecrets } from '../scripts/lib/secrets.js';
@@ -16,6 +18,7 @@ const ITEMS = Number(opt('items', 3_000));
 const USERS = 1_000;
 const duration = Number(opt('duration', 10));
 const connections = Number(opt('connections', 8));
+const cpuProf = opt('cpu-prof', '');
 const log = (s) => process.stderr.write(`${s}\n`);
 
 async function load(name, url, headers) {
@@ -78,7 +81,7 @@ async function main() {
   const secrets = randomSecrets();
   let strapi;
   try {
-    strapi = await startStrapi(db, secrets);
+    strapi = await startStrapi(db, secrets, { nodeArgs: cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${cpuProf}`] : [] });
     log(`seeding ${REPORTS} open reports over ${ITEMS} posts (${kind})`);
     const unliked = await seed(db);
     const register = await fetch(`${strapi.url}/admin/register-admin`, {
@@ -124,7 +127,8 @@ async function main() {
     if (verdict === 'FAIL') process.exitCode = 1;
   } finally {
     if (strapi) await stopServer(strapi);
-    await db.drop();
+    if (argv.includes('--keep')) log(`kept database ${db.name}`);
+    else await db.drop();
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import { ensureAccountRules } from './db/accounts';
 import { ensureAuthGeneration } from './db/auth-generation';
+import { ensureAdminAuthGeneration } from './db/admin-auth-generation';
 import { ensureDerivedTables } from './db/derived/ensure';
 import { ensureMediaTables } from './db/repositories/media';
 import { ensureNotificationEvents } from './db/notification-events';
@@ -20,7 +21,7 @@ import { installGracefulShutdown } from './server/graceful-shutdown';
 import { logUnhandledRejections } from './server/unhandled-rejections';
 import { acquireStartupLock, type Release } from './server/startup-lock';
 import { assertProductionSecrets } from './server/secrets';
-import { useJwtKeyObject } from './auth/jwt-key';
+import { useJwtKeyObjects } from './auth/jwt-key';
 import { closeRateLimits, startRateLimits } from './rate-limit/limits';
 
 let releaseStartupLock: Release | undefined;
@@ -29,7 +30,7 @@ export default {
   async register({ strapi }: { strapi: Core.Strapi }) {
     // Runs before any plugin's bootstrap, so a bad secret is named before anything uses it.
     assertProductionSecrets();
-    useJwtKeyObject(strapi);
+    useJwtKeyObjects(strapi);
     // Before the routes mount: GET /api/openapi.json and `strapi openapi generate` both use it.
     correctGeneratedDescriptions();
     // Held until the end of bootstrap(): schema sync and first-boot seeding never race.
@@ -56,6 +57,7 @@ export default {
       await configureContentManagerLayouts(strapi);
       await configureModerationViews(strapi);
       await ensureAuthGeneration(strapi);
+      await ensureAdminAuthGeneration(strapi);
     } finally {
       await releaseStartupLock?.();
       releaseStartupLock = undefined;

@@ -3,6 +3,7 @@ import sharp from 'sharp';
 import { expectError } from './helpers/assertions';
 import { adminSession, cm } from './helpers/admin';
 import { createPost, createUser, type TestUser } from './helpers/fixtures';
+import { isPostgres } from './helpers/env';
 import { useStrapi, type Api } from './helpers/strapi';
 
 let strapi: Core.Strapi;
@@ -86,6 +87,67 @@ describe('admin permissions', () => {
     await grantModeratorConsole(strapi);
     expect(await strapi.db.query('admin::permission').count({ where: { role: { id: role.id }, action: { $startsWith: 'admin::moderation.' } } })).toBe(0);
     await strapi.service('admin::role').addPermissions(role.id, perms.map((p: { action: string }) => ({ action: p.action, subject: null, properties: {}, conditions: [] })));
+  });
+});
+
+describe('the admin authentication cache (src/auth/cached-admin-authenticate.ts)', () => {
+  /** A session of a fresh admin user on a fresh role with `actions`, its user id and role id, warmed into the cache. */
+  async function cachedSession(actions: string[]) {
+    const role = await strapi.service('admin::role').create({ name: `c-${Math.random().toString(36).slice(2, 8)}`, description: 'test' });
+    await strapi.service('admin::role').assignPermissions(role.id, actions.map((action) => ({ action, subject: null, properties: {}, conditions: [] })));
+    const { code } = await strapi.db.query('admin::role').findOne({ where: { id: role.id } });
+    const session = await adminSession(strapi, code);
+    const { id } = await strapi.db.query('admin::user').findOne({ where: { email: session.email } });
+    // Twice: the second answer comes from the cache.
+    for (let i = 0; i < 2; i++) expect((await session.get('/moderation/queue')).status).toBe(200);
+    return { session, userId: id as number, roleId: role.id as number };
+  }
+
+  it('a permission revoked is refused on the next request (403), and granted again, allowed on the next', async () => {
+    const { session, roleId } = await cachedSession(['admin::moderation.read']);
+    const [permission] = await strapi.db.query('admin::permission').findMany({ where: { role: { id: roleId }, action: 'admin::moderation.read' } });
+    await strapi.db.query('admin::permission').delete({ where: { id: permission.id } });
+    expectError(await session.get('/moderation/queue'), 403, 'PolicyError');
+    await strapi.service('admin::role').addPermissions(roleId, [{ action: 'admin::moderation.read', subject: null, properties: {}, conditions: [] }]);
+    expect((await session.get('/moderation/queue')).status).toBe(200);
+  });
+
+  it("a role taken from the user is refused on the next request (403): the trigger on the user's roles", async () => {
+    const { session, userId } = await cachedSession(['admin::moderation.read']);
+    const editor = await strapi.db.query('admin::role').findOne({ where: { code: 'strapi-editor' } });
+    await strapi.db.query('admin::user').update({ where: { id: userId }, data: { roles: [editor.id] } });
+    expectError(await session.get('/moderation/queue'), 403, 'PolicyError');
+  });
+
+  it("an admin user deactivated behind the app's back (plain SQL, as another node or psql would) is refused on the next request (401)", async () => {
+    const { session, userId } = await cachedSession(['admin::moderation.read']);
+    const table = strapi.db.metadata.get('admin::user' as never).tableName;
+    await strapi.db.connection(table).where({ id: userId }).update({ is_active: false });
+    expectError(await session.get('/moderation/queue'), 401);
+    await strapi.db.connection(table).where({ id: userId }).update({ is_active: true });
+    expect((await session.get('/moderation/queue')).status).toBe(200);
+  });
+
+  it('a logged-out session is refused on the next request (401)', async () => {
+    const { session } = await cachedSession(['admin::moderation.read']);
+    expect((await session.post('/admin/logout').send({})).status).toBe(200);
+    expectError(await session.get('/moderation/queue'), 401);
+  });
+
+  it('an expired session is refused (401) and deleted, as Strapi does', async () => {
+    const { session, userId } = await cachedSession(['admin::moderation.read']);
+    const sessions = strapi.db.query('admin::session');
+    const where = { userId: String(userId), origin: 'admin' };
+    expect(await sessions.count({ where })).toBeGreaterThan(0);
+    await sessions.updateMany({ where, data: { expiresAt: new Date(Date.now() - 1000) } });
+    expectError(await session.get('/moderation/queue'), 401);
+    expect(await sessions.count({ where })).toBe(0);
+  });
+
+  it('a malformed or foreign bearer token is refused (401)', async () => {
+    for (const value of ['Bearer not-a-jwt', 'Bearer a b', 'Basic abc']) {
+      expectError(await http.raw().get('/moderation/queue').set('Authorization', value), 401);
+    }
   });
 });
 
@@ -180,6 +242,58 @@ describe('the queue', () => {
     const second = await mod.get(`/moderation/queue?limit=2&cursor=${encodeURIComponent(first.body.meta.next)}`);
     const back = await mod.get(`/moderation/queue?limit=2&cursor=${encodeURIComponent(second.body.meta.prev)}`);
     expect(back.body.data.map((c: Card) => c.id)).toEqual(first.body.data.map((c: Card) => c.id));
+  });
+
+  // On SQLite both are the same reads: the comparison only means something on PostgreSQL.
+  (isPostgres() ? it : it.skip)("PostgreSQL's one-statement cards equal the separate reads, item for item", async () => {
+    const { cardRows } = await import('../src/db/repositories/moderation-cards');
+    const { cardRowsFromReads } = await import('../src/moderation/cards');
+    const mod = await adminSession(strapi);
+    const { author, post } = await reportedPost(3, { title: 'compare me' });
+    // A decision in the log, then a fresh report: the card has both.
+    expect((await mod.post(`/moderation/items/post/${post.id}/dismiss`).send({})).status).toBe(200);
+    await reportPost(post.documentId, await createUser(strapi), 'abuse', 'again');
+    const hidden = await createPost(strapi, author, { title: 'hidden one' });
+    await reportPost(hidden.documentId, await createUser(strapi));
+    expect((await mod.post(`/moderation/items/post/${hidden.id}/hide`).send({ note: 'gone' })).status).toBe(200);
+    const comment = (await http.post(`/posts/comment/${post.documentId}`, author.jwt).send({ content: 'a reply' })).body.data;
+    expect((await http.post(`/comments/report/${comment.documentId}`, (await createUser(strapi)).jwt).send({ reason: 'abuse' })).status).toBe(201);
+    const refs = [
+      { kind: 'post' as const, id: post.id },
+      { kind: 'comment' as const, id: comment.id },
+      { kind: 'post' as const, id: 2_000_000_000 },
+      { kind: 'post' as const, id: hidden.id },
+    ];
+    const one = await cardRows(strapi, refs);
+    expect(one.map((row) => `${row.item.kind}:${row.item.id}`)).toEqual([`post:${post.id}`, `comment:${comment.id}`, `post:${hidden.id}`]);
+    expect(one[0].log.length).toBe(1);
+    expect(one[0].reports.length).toBe(1);
+    expect(one[2].item.hidden).toBe(true);
+    expect(one[0].author).toMatchObject({ posts: 2, comments: 1, hiddenItems: 1, reportsAgainst: 6, openReportsAgainst: 2 });
+    expect(one).toEqual(await cardRowsFromReads(strapi, refs));
+  });
+
+  (isPostgres() ? it : it.skip)("PostgreSQL's one-statement queue page equals the page then its cards, forward and back", async () => {
+    const { queueCardPage } = await import('../src/db/repositories/moderation-cards');
+    const { cardRowsFromReads } = await import('../src/moderation/cards');
+    const repo = (await import('../src/db/repositories/moderation')).moderationRepository(strapi);
+    for (let i = 0; i < 4; i++) await reportedPost(1 + (i % 2));
+    const reference = async (limit: number, position: Parameters<typeof repo.queuePage>[1]) => {
+      const page = await repo.queuePage(limit, position);
+      return { page, rows: await cardRowsFromReads(strapi, page.items.map(({ item }) => item)) };
+    };
+    const first = await queueCardPage(strapi, 3, null);
+    expect(first.rows.length).toBe(3);
+    expect(first.page.more).toBe(true);
+    expect(first.rows.map((r) => `${r.item.kind}:${r.item.id}`)).toEqual(first.page.items.map(({ item }) => `${item.kind}:${item.id}`));
+    expect(first).toEqual(await reference(3, null));
+    const next = { direction: 'next' as const, key: first.page.items[2].key, inclusive: false };
+    const second = await queueCardPage(strapi, 3, next);
+    expect(second).toEqual(await reference(3, next));
+    const back = { direction: 'prev' as const, key: second.page.items[0].key, inclusive: false };
+    const previous = await queueCardPage(strapi, 3, back);
+    expect(previous.page.items.map((i) => i.key)).toEqual(first.page.items.map((i) => i.key));
+    expect(previous).toEqual(await reference(3, back));
   });
 
   it('answers 400 in the envelope for malformed paging, ids and kinds', async () => {

@@ -2,12 +2,12 @@ import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import type { Context } from 'koa';
 import { z } from 'zod/v4';
-import { repositories } from '../db/repositories';
 import type { ItemKind, ItemRef } from '../db/repositories/moderation';
-import type { MediaView } from '../lib/shapes';
 import { answerPage, type KeyedPage } from '../lib/cursor-page';
 import { bodyOf } from '../lib/input';
+import { cachedAdminStrategy } from '../auth/cached-admin-authenticate';
 import { READ_QUEUE, ACT_ON_QUEUE } from './permissions';
+import { loadCards, loadQueuePage } from './cards';
 import { actorOf, moderation, type ItemAction } from './service';
 
 /**
@@ -47,13 +47,6 @@ function parse<T extends z.ZodType>(schema: T, value: unknown, where: string): z
   throw new ValidationError(issues[0]?.message ?? `Invalid ${where}`, { errors: issues });
 }
 
-/** An image of a card: the file, and the smallest of its formats as the thumbnail. */
-const cardImage = (m: MediaView) => {
-  const formats = Object.values(m.formats).sort((a, b) => (a.width ?? Infinity) - (b.width ?? Infinity));
-  const thumb = m.formats.thumbnail ?? formats[0];
-  return { id: m.id, url: m.url, mime: m.mime, width: m.width, height: m.height, alternativeText: m.alternativeText, thumbnail: thumb ? { url: thumb.url, width: thumb.width, height: thumb.height } : { url: m.url, width: m.width, height: m.height } };
-};
-
 const QUEUE_LIST = { name: 'moderation-queue', keyLength: 4 };
 
 type Handler = (ctx: Context) => Promise<void>;
@@ -62,50 +55,12 @@ export function moderationRoutes(strapi: Core.Strapi) {
   const svc = () => moderation(strapi);
   const actor = (ctx: Context) => actorOf(ctx.state.user);
 
-  /** Cards for items: content, author record, open reports, decisions so far. */
-  const cards = async (refs: ItemRef[]) => {
-    const { repo } = svc();
-    const postIds = refs.filter((r) => r.kind === 'post').map((r) => r.id);
-    const [items, reports, log, media] = await Promise.all([
-      repo.items(refs),
-      repo.openReports(refs),
-      repo.entries({ items: refs, limit: 50 * Math.max(1, refs.length) }),
-      repositories(strapi).media.ofPosts(postIds),
-    ]);
-    const authors = new Map((await repo.userRecords(items.flatMap((i) => (i.authorId === null ? [] : [i.authorId])))).map((u) => [u.id, u]));
-    const key = (kind: string, id: number) => `${kind}:${id}`;
-    const byItem = new Map(items.map((item) => [key(item.kind, item.id), item]));
-    return refs.flatMap((ref) => {
-      const item = byItem.get(key(ref.kind, ref.id));
-      if (!item) return [];
-      const open = reports.filter((r) => r.kind === ref.kind && r.itemId === ref.id);
-      return [
-        {
-          kind: item.kind,
-          id: item.id,
-          documentId: item.documentId,
-          title: item.title,
-          text: item.text,
-          post: item.kind === 'comment' && item.postId !== null ? { id: item.postId, title: item.postTitle } : null,
-          hidden: item.hidden,
-          createdAt: item.createdAt,
-          // A post's images in their order, each with the thumbnail the card shows (the upload
-          // plugin's `thumbnail` format, else the smallest other format, else the file itself).
-          media: item.kind === 'post' ? (media.get(item.id) ?? []).map(cardImage) : [],
-          openReports: open.length,
-          reasons: [...new Set(open.map((r) => r.reason))],
-          reports: open.map(({ kind: _k, itemId: _i, ...r }) => r),
-          author: item.authorId === null ? null : authors.get(item.authorId) ?? null,
-          log: log.filter((e) => e.kind === ref.kind && e.itemId === ref.id).slice(0, 20),
-        },
-      ];
-    });
-  };
+  /** Cards for items: content, images, open reports, author record, decisions so far (src/moderation/cards.ts). */
+  const cards = (refs: ItemRef[]) => loadCards(strapi, refs);
 
   const queue: Handler = async (ctx) => {
     await answerPage(strapi, ctx, QUEUE_LIST, async (request) => {
-      const page = await svc().repo.queuePage(request.limit, request.position);
-      const data = await cards(page.items.map(({ item }) => ({ kind: item.kind, id: item.id })));
+      const { page, data } = await loadQueuePage(strapi, request.limit, request.position);
       return { page: page as unknown as KeyedPage<number>, data };
     });
   };
@@ -174,7 +129,10 @@ export function moderationRoutes(strapi: Core.Strapi) {
   };
 
   const policies = (action: string) => ['admin::isAuthenticatedAdmin', { name: 'admin::hasPermissions', config: { actions: [action] } }];
-  const route = (method: string, path: string, handler: Handler, action: string) => ({ method, path, handler, config: { policies: policies(action) } });
+  // The admin panel's session tokens through the cached `admin` strategy, admin API tokens
+  // through Strapi's own `admin-token` one, as on every admin route (src/auth/cached-admin-authenticate.ts).
+  const auth = { scope: [], strategies: [cachedAdminStrategy(strapi), 'admin-token'] };
+  const route = (method: string, path: string, handler: Handler, action: string) => ({ method, path, handler, config: { auth, policies: policies(action) } });
 
   return [
     route('GET', '/queue', queue, READ_QUEUE),

@@ -5,8 +5,11 @@ import type { KeyedPage } from '../../lib/cursor-page';
 import { isPostgres, isTrue } from '../dialect';
 import { MODERATION_LOG } from '../moderation-log';
 import { MODERATION_QUEUE } from '../moderation-queue';
+import { prepared } from '../prepared';
+import { ISO_UTC } from '../utc-timestamps';
 import { columnOf, tables } from '../tables';
 import type { Db } from './posts';
+import { toUserRecord, userRecordSql, type UserRecord } from './user-record';
 
 /**
  * The moderation console's SQL: the queue of reported items, what a card shows about an item and
@@ -43,14 +46,82 @@ export type NewLogEntry = {
 
 export type ItemRow = { kind: ItemKind; id: number; documentId: string; title: string | null; text: string; postId: number | null; postTitle: string | null; hidden: boolean; createdAt: string; authorId: number | null };
 
-const iso = (value: unknown): string => {
+export const iso = (value: unknown): string => {
   if (value === null || value === undefined) return '';
+  if (typeof value === 'string' && ISO_UTC.test(value)) return value; // written by PostgreSQL (src/db/utc-timestamps.ts)
   const date = value instanceof Date ? value : new Date(typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : (value as string | number));
   return Number.isNaN(date.getTime()) ? String(value) : date.toISOString();
 };
 
+/** A row of the log table (or its JSON, from the cards' statement) as an entry. */
+export const mapLog = (row: Record<string, unknown>): LogEntry => {
+  let detail: unknown = null;
+  if (typeof row.detail === 'string') {
+    try {
+      detail = JSON.parse(row.detail);
+    } catch {
+      detail = row.detail;
+    }
+  }
+  return {
+    id: Number(row.id),
+    at: iso(row.created_at),
+    actor: String(row.actor),
+    action: String(row.action),
+    kind: String(row.kind),
+    itemId: Number(row.item_id),
+    userId: row.user_id == null ? null : Number(row.user_id),
+    label: (row.label as string | null) ?? null,
+    note: (row.note as string | null) ?? null,
+    detail,
+  };
+};
+
 /** PostgreSQL timestamps travel in cursors as text to the microsecond (as src/db/keyset.ts does). */
 const PG_TIME = `'YYYY-MM-DD"T"HH24:MI:SS.US'`;
+
+/**
+ * The SQL of a page of the queue (social_moderation_queue, src/db/moderation-queue.ts): most open
+ * reports first, then the oldest open report first, then kind and id (a total order, so cursors
+ * never skip or repeat a card). Its rows (kind, item_id, open_count, first_at, first_key), at most
+ * limit + 1 of them, come in `order`: reading order forward, reversed backward.
+ */
+export function queuePageSql(pg: boolean, limit: number, position: Position | null, inlineLimit = false): { sql: string; bindings: unknown[]; order: string; forward: boolean } {
+  const forward = !position || position.direction === 'next';
+  const firstExpr = pg ? `to_char(first_at, ${PG_TIME})` : 'first_at';
+  let where = '';
+  const bindings: unknown[] = [];
+  if (position) {
+    const [open, first, kind, id] = position.key as [number, KeyPart, string, number];
+    const inclusive = position.inclusive ? '=' : '';
+    // In reading order: open DESC, first ASC, kind ASC, id ASC (all flipped when reading back).
+    const [lt, gt] = forward ? ['<', '>'] : ['>', '<'];
+    const time = pg ? '?::timestamp' : '?';
+    where = `WHERE (open_count ${lt} ? OR (open_count = ? AND (first_at ${gt} ${time} OR (first_at = ${time} AND (kind ${gt} ? OR (kind = ? AND item_id ${gt}${inclusive} ?))))))`;
+    bindings.push(open, open, first, first, kind, kind, id);
+  }
+  const dir = (asc: boolean) => (asc === forward ? 'ASC' : 'DESC');
+  const order = `open_count ${dir(false)}, first_at ${dir(true)}, kind ${dir(true)}, item_id ${dir(true)}`;
+  // inlineLimit: the limit in the text (a whole number, 1 to 40, checked by the route). With `LIMIT $n`,
+  // PostgreSQL plans a prepared statement anew on every run (the generic plan's guess of 10% of
+  // the table looks dearer), which for the cards' statement costs more than running it.
+  const max = Math.trunc(limit) + 1;
+  const sql = `SELECT kind, item_id, open_count, first_at, ${firstExpr} AS first_key FROM ${MODERATION_QUEUE} ${where} ORDER BY ${order} LIMIT ${inlineLimit ? String(max) : '?'}`;
+  return { sql, bindings: inlineLimit ? bindings : [...bindings, max], order, forward };
+}
+
+/** The page of queuePageSql's rows, in reading order. */
+export function queuePageOf(rows: Array<Record<string, unknown>>, limit: number, forward: boolean, pg: boolean): KeyedPage<QueueKey> {
+  const items = rows.slice(0, limit).map((row) => {
+    const open = Number(row.open_count);
+    const firstKey = pg ? String(row.first_key) : Number(row.first_key);
+    const kind = row.kind as ItemKind;
+    const id = Number(row.item_id);
+    return { key: [open, firstKey, kind, id] as KeyPart[], item: { kind, id, open, first: row.first_at } };
+  });
+  if (!forward) items.reverse();
+  return { items, more: rows.length > limit };
+}
 
 export function moderationRepository(strapi: Core.Strapi) {
   const knex = (): Knex => strapi.db.connection;
@@ -61,63 +132,16 @@ export function moderationRepository(strapi: Core.Strapi) {
   const reportLink = (kind: ItemKind) => (kind === 'post' ? t().reportPost : t().reportComment);
   const noteColumn = () => columnOf(strapi, 'api::post.post', 'moderationNote');
 
-  const mapLog = (row: Record<string, unknown>): LogEntry => {
-    let detail: unknown = null;
-    if (typeof row.detail === 'string') {
-      try {
-        detail = JSON.parse(row.detail);
-      } catch {
-        detail = row.detail;
-      }
-    }
-    return {
-      id: Number(row.id),
-      at: iso(row.created_at),
-      actor: String(row.actor),
-      action: String(row.action),
-      kind: String(row.kind),
-      itemId: Number(row.item_id),
-      userId: row.user_id == null ? null : Number(row.user_id),
-      label: (row.label as string | null) ?? null,
-      note: (row.note as string | null) ?? null,
-      detail,
-    };
-  };
-
   return {
     /**
      * A page of the queue (social_moderation_queue, src/db/moderation-queue.ts): most open reports first, then the oldest open report first, then kind
      * and id (a total order, so cursors never skip or repeat a card).
      */
     async queuePage(limit: number, position: Position | null): Promise<KeyedPage<QueueKey>> {
-      const db = knex();
-      const forward = !position || position.direction === 'next';
-      const firstExpr = pg() ? `to_char(first_at, ${PG_TIME})` : 'first_at';
-      const query = db.select(db.raw(`kind, item_id, open_count, first_at, ${firstExpr} AS first_key`)).from(MODERATION_QUEUE);
-      if (position) {
-        const [open, first, kind, id] = position.key as [number, KeyPart, string, number];
-        const inclusive = position.inclusive ? '=' : '';
-        // In reading order: open DESC, first ASC, kind ASC, id ASC (all flipped when reading back).
-        const [lt, gt] = forward ? ['<', '>'] : ['>', '<'];
-        const time = pg() ? '?::timestamp' : '?';
-        query.whereRaw(
-          `(open_count ${lt} ? OR (open_count = ? AND (first_at ${gt} ${time} OR (first_at = ${time} AND (kind ${gt} ? OR (kind = ? AND item_id ${gt}${inclusive} ?))))))`,
-          [open, open, first, first, kind, kind, id]
-        );
-      }
-      const dir = (asc: boolean) => ((asc === forward) ? 'ASC' : 'DESC');
-      query.orderByRaw(`open_count ${dir(false)}, first_at ${dir(true)}, kind ${dir(true)}, item_id ${dir(true)}`).limit(limit + 1);
-      const rows = (await query) as Array<Record<string, unknown>>;
-      const more = rows.length > limit;
-      const items = rows.slice(0, limit).map((row) => {
-        const open = Number(row.open_count);
-        const firstKey = pg() ? String(row.first_key) : Number(row.first_key);
-        const kind = row.kind as ItemKind;
-        const id = Number(row.item_id);
-        return { key: [open, firstKey, kind, id] as KeyPart[], item: { kind, id, open, first: row.first_at } };
-      });
-      if (!forward) items.reverse();
-      return { items, more };
+      const page = queuePageSql(pg(), limit, position);
+      const result = await prepared(strapi, knex().raw(page.sql, page.bindings));
+      const rows = (pg() ? (result as { rows: unknown[] }).rows : result) as Array<Record<string, unknown>>;
+      return queuePageOf(rows, limit, page.forward, pg());
     },
 
     /** The items (content, post title for comments, author id), by kind and id. */
@@ -179,48 +203,15 @@ export function moderationRepository(strapi: Core.Strapi) {
      * blocked. One statement of correlated counts (each an index lookup on the link tables), so a
      * page of cards costs one round trip here, not one per figure.
      */
-    async userRecords(userIds: number[]) {
+    async userRecords(userIds: number[]): Promise<UserRecord[]> {
       const ids = [...new Set(userIds)];
       if (!ids.length) return [];
       const db = knex();
-      const { users, posts, comments, postAuthor, commentAuthor, reports, reportPost, reportComment } = t();
-      const owned = (table: string, link: typeof postAuthor, hidden: boolean) =>
-        `(SELECT COUNT(*) FROM ${link.table} a JOIN ${table} x ON x.id = a.${link.owner} WHERE a.${link.target} = u.id${hidden ? ' AND x.hidden = ?' : ''})`;
-      const against = (author: typeof postAuthor, link: typeof reportPost, open: boolean) =>
-        `(SELECT COUNT(*) FROM ${author.table} a JOIN ${link.table} l ON l.${link.target} = a.${author.owner} JOIN ${reports} r ON r.id = l.${link.owner} WHERE a.${author.target} = u.id${open ? " AND r.state = 'open'" : ''})`;
-      const rows = (await db(`${users} as u`)
-        .whereIn('u.id', ids)
-        .select(
-          'u.id',
-          'u.document_id',
-          'u.username',
-          'u.email',
-          'u.blocked',
-          'u.created_at',
-          db.raw(
-            [
-              `${owned(posts, postAuthor, false)} AS posts`,
-              `${owned(comments, commentAuthor, false)} AS comments`,
-              `${owned(posts, postAuthor, true)} + ${owned(comments, commentAuthor, true)} AS hidden_items`,
-              `${against(postAuthor, reportPost, false)} + ${against(commentAuthor, reportComment, false)} AS reports_against`,
-              `${against(postAuthor, reportPost, true)} + ${against(commentAuthor, reportComment, true)} AS open_against`,
-            ].join(', '),
-            [true, true]
-          )
-        )) as Array<Record<string, unknown>>;
-      return rows.map((row) => ({
-        id: Number(row.id),
-        documentId: row.document_id as string,
-        username: row.username as string,
-        email: row.email as string,
-        blocked: isTrue(row.blocked),
-        joinedAt: iso(row.created_at),
-        posts: Number(row.posts ?? 0),
-        comments: Number(row.comments ?? 0),
-        hiddenItems: Number(row.hidden_items ?? 0),
-        reportsAgainst: Number(row.reports_against ?? 0),
-        openReportsAgainst: Number(row.open_against ?? 0),
-      }));
+      const { columns, joins } = userRecordSql(strapi);
+      const query = db(`${t().users} as u`).select(db.raw(columns.sql, columns.bindings)).whereIn('u.id', ids);
+      if (joins.sql) query.joinRaw(joins.sql, joins.bindings);
+      const rows = (await query) as Array<Record<string, unknown>>;
+      return rows.map((row) => toUserRecord(row, iso));
     },
 
     /** Locks the item's row for the transaction (PostgreSQL); its hidden flag and author, or null when gone. */

@@ -1,0 +1,18 @@
+/**
+ * Strapi stores datetimes in `timestamp without time zone` columns as the Node process's local
+ * time (the pg driver writes and reads a Date in local time), and the API answers them as ISO
+ * strings in UTC. When the process runs in UTC (containers do, by default), PostgreSQL can write
+ * that ISO string itself, sparing the server a parse into a Date and a toISOString per value; in
+ * any other time zone the value is read as before. to_char's MS truncates to the millisecond, as
+ * the driver's parse does.
+ */
+const UTC_ZONES = new Set(['UTC', 'Etc/UTC', 'Etc/UCT', 'UCT', 'Etc/GMT', 'GMT', 'Etc/Universal', 'Universal', 'Etc/Zulu', 'Zulu']);
+
+export const processRunsInUtc = (): boolean => UTC_ZONES.has(Intl.DateTimeFormat().resolvedOptions().timeZone);
+
+/** The SQL of a timestamp column as the API writes it: an ISO string in UTC when the process runs in UTC, else the column. */
+export const isoTimestampSql = (column: string, utc = processRunsInUtc()): string =>
+  utc ? `to_char(${column}, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')` : column;
+
+/** An ISO string in UTC to the millisecond, as Date.prototype.toISOString writes it. */
+export const ISO_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
