@@ -7,10 +7,7 @@ import { keyCondition, keyOrder, readIdPage, type IdPage, type Keyset, type Page
  * (src/db/repositories/search.ts uses these).
  */
 
-/**
- * How many rows of a search table the first plan walks in page order (SEARCH_WALK_ROWS; the
- * tests set it to 1 to send every search to the index plan).
- */
+/** How many rows of a search table the first plan walks in page order (SEARCH_WALK_ROWS). */
 export const walkRows = (): number => {
   const value = Number(process.env.SEARCH_WALK_ROWS);
   return Number.isInteger(value) && value >= 1 ? value : 1000;

@@ -30,6 +30,8 @@ const commonWordPosts = (): number => Number(process.env.SEARCH_COMMON_WORD_POST
  */
 export function searchRepository(strapi: Core.Strapi) {
   const knex = (): Knex => strapi.db.connection;
+  /** Both PostgreSQL plans run as prepared statements (src/db/search-pages.ts). */
+  const runPrepared = async (query: Knex.QueryBuilder) => prepared(strapi, query);
 
   return {
     /** Visible posts whose title or description contains every word of `text`, newest first. */
@@ -49,7 +51,7 @@ export function searchRepository(strapi: Core.Strapi) {
           match: knex().raw(`s.doc @@ (SELECT plainto_tsquery('${TS_CONFIG}', ?))`, [words.join(' ')]),
           keyset: { columns: [{ expr: 's.created_at', time: true }, { expr: 's.post_id' }], order: 'desc' },
           idExpr: 's.post_id',
-          run: async (query) => prepared(strapi, query),
+          run: runPrepared,
           // The post row per match, probed one at a time (see SearchPageSpec.finish).
           finish: (query) =>
             query
@@ -120,9 +122,11 @@ export function searchRepository(strapi: Core.Strapi) {
           if (exactId !== null) query.whereNot(idColumn, exactId);
           return query;
         };
-        // Always walk first: a prefix's share is not in the statistics (each username is a word of its own).
-        const walkFirst = await searchPlan(async () => true);
-        if (pg) return walkThenIndex(knex(), { table: SEARCH.users, columns: ['user_id', 'doc'], match, keyset, idExpr: idColumn, finish, run: async (query) => prepared(strapi, query) }, within, walkFirst);
+        if (pg) {
+          // Always walk first: a prefix's share is not in the statistics (each username is a word of its own).
+          const walkFirst = await searchPlan(async () => true);
+          return walkThenIndex(knex(), { table: SEARCH.users, columns: ['user_id', 'doc'], match, keyset, idExpr: idColumn, finish, run: runPrepared }, within, walkFirst);
+        }
         // FTS5 returns a MATCH's rows in rowid order, and reads a prefix's rows from its prefix index.
         return readIdPage(knex(), 'sqlite', finish(knex()(source).where(match)), keyset, idColumn, within);
       };
