@@ -151,6 +151,17 @@ export function notificationTriggerSpecs(t: Tables, name: (suffix: string) => st
   ];
   const B = t.blocks;
   const M = t.mutes;
+  /** A comment link table's triggers (the comment is its owner column): add, remove, move. */
+  const commentLink = (kind: 'post' | 'author', link: Tables['commentPost']): TriggerSpec[] => [
+    { name: name(`notify_comment_${kind}_insert`), table: link.table, events: ['INSERT'], body: [commentAdd(`NEW.${q(link.owner)}`)] },
+    { name: name(`notify_comment_${kind}_delete`), table: link.table, events: ['DELETE'], body: [commentRemove(`OLD.${q(link.owner)}`)] },
+    {
+      name: name(`notify_comment_${kind}_update`),
+      table: link.table,
+      events: [{ update: [link.owner, link.target] }],
+      body: [commentRemove(`OLD.${q(link.owner)}`), commentAdd(`NEW.${q(link.owner)}`)],
+    },
+  ];
 
   return [
     { name: name('notify_like_insert'), table: L.table, events: ['INSERT'], body: [likeAdd] },
@@ -162,22 +173,8 @@ export function notificationTriggerSpecs(t: Tables, name: (suffix: string) => st
     { name: name('notify_follow_update'), table: F.table, events: [{ update: [F.owner, F.target] }], body: [followRemove, followAdd] },
 
     // A comment's notification needs both its links (Strapi writes them in either order).
-    { name: name('notify_comment_post_insert'), table: C.table, events: ['INSERT'], body: [commentAdd(`NEW.${q(C.owner)}`)] },
-    { name: name('notify_comment_post_delete'), table: C.table, events: ['DELETE'], body: [commentRemove(`OLD.${q(C.owner)}`)] },
-    {
-      name: name('notify_comment_post_update'),
-      table: C.table,
-      events: [{ update: [C.owner, C.target] }],
-      body: [commentRemove(`OLD.${q(C.owner)}`), commentAdd(`NEW.${q(C.owner)}`)],
-    },
-    { name: name('notify_comment_author_insert'), table: CA.table, events: ['INSERT'], body: [commentAdd(`NEW.${q(CA.owner)}`)] },
-    { name: name('notify_comment_author_delete'), table: CA.table, events: ['DELETE'], body: [commentRemove(`OLD.${q(CA.owner)}`)] },
-    {
-      name: name('notify_comment_author_update'),
-      table: CA.table,
-      events: [{ update: [CA.owner, CA.target] }],
-      body: [commentRemove(`OLD.${q(CA.owner)}`), commentAdd(`NEW.${q(CA.owner)}`)],
-    },
+    ...commentLink('post', C),
+    ...commentLink('author', CA),
     {
       name: name('notify_comment_hidden'),
       table: t.comments,

@@ -9,7 +9,7 @@ import { dialectOf, isForeignKeyViolation, isPostgres, isTrue, pgIntArray, q } f
 import { readIdPage, type IdPage, type Keyset, type PageRequestLike } from '../keyset';
 import { prepared } from '../prepared';
 import { notBlocked } from '../visibility';
-import { tables } from '../tables';
+import { tables, type Tables } from '../tables';
 import { filesTable, MEDIA_TABLE, mediaColumns, morphTable, toMediaView, USER_UID } from './media';
 
 /** The users aggregate: accounts, their counters and the follow graph. */
@@ -127,6 +127,11 @@ export function userRepository(strapi: Core.Strapi) {
     await trx.raw('SELECT pg_advisory_xact_lock(?::int, ?::int)', [Math.min(a, b), Math.max(a, b)]);
   };
 
+  /** Removes the (owner, target) row of a user-to-user link table (a block, a mute); none is fine. */
+  const removeLink = async (link: Tables['blocks'], ownerId: number, targetId: number): Promise<void> => {
+    await knex()(link.table).where({ [link.owner]: ownerId, [link.target]: targetId }).delete();
+  };
+
   const blockedEitherWay = async (db: Knex | Knex.Transaction, a: number, b: number): Promise<boolean> => {
     const B = tables(strapi).blocks;
     const row = await db(B.table)
@@ -226,8 +231,7 @@ export function userRepository(strapi: Core.Strapi) {
     },
 
     async unblock(blockerId: number, targetId: number): Promise<void> {
-      const B = tables(strapi).blocks;
-      await knex()(B.table).where({ [B.owner]: blockerId, [B.target]: targetId }).delete();
+      await removeLink(tables(strapi).blocks, blockerId, targetId);
     },
 
     /** Mutes `targetId` (a duplicate is ignored). False when the user was deleted meanwhile. */
@@ -243,8 +247,7 @@ export function userRepository(strapi: Core.Strapi) {
     },
 
     async unmute(muterId: number, targetId: number): Promise<void> {
-      const M = tables(strapi).mutes;
-      await knex()(M.table).where({ [M.owner]: muterId, [M.target]: targetId }).delete();
+      await removeLink(tables(strapi).mutes, muterId, targetId);
     },
 
     /** Edits the profile fields given (name, bio); the caller checked them. */
