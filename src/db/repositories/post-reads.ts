@@ -6,7 +6,9 @@ import { isPostgres, isTrue, pgIntArray } from '../dialect';
 import { prepared } from '../prepared';
 import { tables } from '../tables';
 import { visibleComment, visiblePost } from '../visibility';
+import { processRunsInUtc } from '../utc-timestamps';
 import { mediaRepository } from './media';
+import { loadPostViewsPg } from './post-views-pg';
 
 /** How many comments a post carries inline; `commentsCount` counts them all. */
 export const INLINE_COMMENTS = 25;
@@ -22,13 +24,28 @@ const authorOf = (row: Row): Author | null =>
     : { id: Number(row.a_id), documentId: String(row.a_doc), username: String(row.a_username), name: (row.a_name as string | null) ?? null };
 
 /**
- * Posts as the API shows them, in three queries whatever the page size and however popular the
- * posts: (1) the rows with author, counters (social_post_stats) and the caller's like; (2) the
- * first INLINE_COMMENTS comments of each post, one index range scan per post on
- * social_post_comments; (3) their media, in order (src/db/repositories/media.ts). All run at once. Cost does not grow with likes, comments or followers.
- * Only posts the viewer may see are loaded (src/db/visibility.ts).
+ * Posts as the API shows them, in the selector's order (a page) or the one post (a read). Only
+ * posts the viewer may see are loaded (src/db/visibility.ts). Cost does not grow with likes,
+ * comments or followers. On PostgreSQL in a process that runs in UTC, one statement builds the
+ * posts' JSON (post-views-pg.ts); elsewhere loadPostsByRows reads rows and builds them here.
  */
 export async function loadPosts(strapi: Core.Strapi, selector: PostSelector, viewerId?: number): Promise<PostView[]> {
+  if ('ids' in selector && selector.ids.length === 0) return [];
+  if (!isPostgres(strapi) || !processRunsInUtc()) return loadPostsByRows(strapi, selector, viewerId);
+  const views = await loadPostViewsPg(strapi, selector, viewerId, INLINE_COMMENTS);
+  const order = 'ids' in selector ? selector.ids : [...views.keys()];
+  return order.flatMap((id) => views.get(id) ?? []);
+}
+
+/**
+ * The same posts in three queries whatever the page size and however popular the posts: (1) the
+ * rows with author, counters (social_post_stats) and the caller's like; (2) the first
+ * INLINE_COMMENTS comments of each post, one index range scan per post on social_post_comments;
+ * (3) their media, in order (src/db/repositories/media.ts). All run at once. SQLite's loader, and
+ * PostgreSQL's outside UTC (the timestamps are then the driver's Dates); tests compare it with
+ * loadPostViewsPg on PostgreSQL.
+ */
+export async function loadPostsByRows(strapi: Core.Strapi, selector: PostSelector, viewerId?: number): Promise<PostView[]> {
   const t = tables(strapi);
   const knex: Knex = strapi.db.connection;
   if ('ids' in selector && selector.ids.length === 0) return [];
