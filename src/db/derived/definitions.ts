@@ -18,6 +18,17 @@ import {
   notificationTableStatements,
   notificationTriggerSpecs,
 } from './notifications';
+import {
+  RECORD_COLUMNS,
+  recordAnalyzedTables,
+  recordBackfillStatements,
+  recordCommentHiddenBody,
+  recordDropTableNames,
+  recordTableStatements,
+  recordTriggerSpecs,
+  lockRows,
+  reportsAgainstSet,
+} from './records';
 
 /**
  * The derived tables: counters and ordered indexes kept exact by database triggers, so every
@@ -27,13 +38,17 @@ import {
  *
  * Bump DERIVED_VERSION whenever a definition changes: start-up then rebuilds and recounts.
  */
-export const DERIVED_VERSION = 6;
+export const DERIVED_VERSION = 7;
 
 export const DERIVED = {
   state: 'social_derived_state',
   /** One row per post: likes, and comments a moderator has not hidden. */
   postStats: 'social_post_stats',
-  /** One row per user: followers, following, posts, and how many of those posts are hidden. */
+  /**
+   * One row per user: followers, following, posts, and how many of those posts are hidden; and
+   * the rest of their moderation record (comments, hidden comments, reports against them, open
+   * reports against them: records.ts).
+   */
   userStats: 'social_user_stats',
   /** One row per (author, post), ordered for "my posts, newest first". */
   authorPosts: 'social_author_posts',
@@ -42,6 +57,7 @@ export const DERIVED = {
 } as const;
 
 export { HOME } from './home-timeline';
+export { RECORD } from './records';
 
 /** Every trigger this module owns starts with this prefix (the seeder drops them by it). */
 export const TRIGGER_PREFIX = 'social_count_';
@@ -54,7 +70,7 @@ export function createTableStatements(dialect: Dialect): string[] {
     `CREATE TABLE ${q(postStats)} (post_id integer PRIMARY KEY, likes integer NOT NULL DEFAULT 0, comments integer NOT NULL DEFAULT 0)`,
     `CREATE TABLE ${q(userStats)} (user_id integer PRIMARY KEY, followers integer NOT NULL DEFAULT 0,
        following integer NOT NULL DEFAULT 0, posts integer NOT NULL DEFAULT 0, hidden_posts integer NOT NULL DEFAULT 0,
-       pulled integer NOT NULL DEFAULT 0)`,
+       pulled integer NOT NULL DEFAULT 0, ${RECORD_COLUMNS})`,
     `CREATE TABLE ${q(authorPosts)} (user_id integer NOT NULL, post_id integer NOT NULL, created_at ${time}, hidden integer NOT NULL DEFAULT 0)`,
     `CREATE UNIQUE INDEX social_author_posts_pair ON ${q(authorPosts)} (post_id, user_id)`,
     `CREATE INDEX social_author_posts_newest ON ${q(authorPosts)} (user_id, created_at DESC, post_id DESC)`,
@@ -63,6 +79,7 @@ export function createTableStatements(dialect: Dialect): string[] {
     `CREATE INDEX social_post_comments_oldest ON ${q(postComments)} (post_id, created_at, comment_id)`,
     ...homeTableStatements(dialect),
     ...notificationTableStatements(dialect),
+    ...recordTableStatements(),
   ];
 }
 
@@ -87,7 +104,16 @@ export const plannerHintStatements = (dialect: Dialect): string[] =>
     : [];
 
 /** Tables whose statistics a rebuild refreshes (a bulk load leaves the planner guessing otherwise). */
-export const analyzedTables = (): string[] => [DERIVED.postStats, DERIVED.userStats, DERIVED.authorPosts, DERIVED.postComments, HOME.home, HOME.pulledFollows, ...notificationAnalyzedTables()];
+export const analyzedTables = (): string[] => [
+  DERIVED.postStats,
+  DERIVED.userStats,
+  DERIVED.authorPosts,
+  DERIVED.postComments,
+  HOME.home,
+  HOME.pulledFollows,
+  ...notificationAnalyzedTables(),
+  ...recordAnalyzedTables(),
+];
 
 /**
  * Indexes on Strapi's own tables that the cursor lists walk (src/db/repositories/lists.ts):
@@ -120,7 +146,7 @@ const names = (t: Tables) => ({
 });
 
 export const dropTableNames = (): string[] =>
-  [DERIVED.postStats, DERIVED.userStats, DERIVED.authorPosts, DERIVED.postComments, ...homeDropTableNames(), ...notificationDropTableNames(), DERIVED.state];
+  [DERIVED.postStats, DERIVED.userStats, DERIVED.authorPosts, DERIVED.postComments, ...homeDropTableNames(), ...notificationDropTableNames(), ...recordDropTableNames(), DERIVED.state];
 
 /** Recounts everything from the source tables (run inside the rebuild's transaction). */
 export function backfillStatements(t: Tables, thresholds: FeedThresholds): string[] {
@@ -142,11 +168,12 @@ export function backfillStatements(t: Tables, thresholds: FeedThresholds): strin
               (SELECT count(*) FROM ${q(ap)} a WHERE a.user_id = u.id AND a.hidden = 1)
          FROM ${q(t.users)} u`,
     ...homeBackfillStatements({ us, ap, F, A }, thresholds),
+    ...recordBackfillStatements(t, { us, ap }),
     ...notificationBackfillStatements(t),
   ];
 }
 
-export function triggerSpecs(t: Tables, thresholds: FeedThresholds): TriggerSpec[] {
+export function triggerSpecs(t: Tables, thresholds: FeedThresholds, dialect: Dialect): TriggerSpec[] {
   const { ps, us, ap, pc, L, F, A, C } = names(t);
   const name = (suffix: string) => `${TRIGGER_PREFIX}${suffix}`;
   const home = homeTriggerBodies({ us, ap, F, A }, t.posts);
@@ -165,9 +192,13 @@ export function triggerSpecs(t: Tables, thresholds: FeedThresholds): TriggerSpec
   const followAdd = [follow('NEW', 1), ...home.followAdded];
   const followRemove = [follow('OLD', -1), ...home.followRemoved];
 
+  // The post's reports move with its author (records.ts: the record's counters), read once the
+  // post's row is locked (PostgreSQL; see the concurrency note there).
   const authorAdd = [
+    ...lockRows(dialect, t.posts, `id = NEW.${q(A.owner)}`),
     `UPDATE ${q(us)} SET posts = posts + 1,
-       hidden_posts = hidden_posts + COALESCE((SELECT ${flag('p.hidden')} FROM ${q(t.posts)} p WHERE p.id = NEW.${q(A.owner)}), 0)
+       hidden_posts = hidden_posts + COALESCE((SELECT ${flag('p.hidden')} FROM ${q(t.posts)} p WHERE p.id = NEW.${q(A.owner)}), 0),
+       ${reportsAgainstSet('post', `NEW.${q(A.owner)}`, 1)}
      WHERE user_id = NEW.${q(A.target)}`,
     `INSERT INTO ${q(ap)} (user_id, post_id, created_at, hidden)
        SELECT NEW.${q(A.target)}, p.id, p.created_at, ${flag('p.hidden')} FROM ${q(t.posts)} p WHERE p.id = NEW.${q(A.owner)}`,
@@ -175,7 +206,9 @@ export function triggerSpecs(t: Tables, thresholds: FeedThresholds): TriggerSpec
   ];
   // The stored hidden flag decides, so this is right even when the post row is already gone.
   const authorRemove = [
-    `UPDATE ${q(us)} SET posts = posts - 1, hidden_posts = hidden_posts - x.hidden
+    ...lockRows(dialect, t.posts, `id = OLD.${q(A.owner)}`),
+    `UPDATE ${q(us)} SET posts = posts - 1, hidden_posts = hidden_posts - x.hidden,
+       ${reportsAgainstSet('post', `OLD.${q(A.owner)}`, -1)}
        FROM (SELECT hidden FROM ${q(ap)} WHERE post_id = OLD.${q(A.owner)} AND user_id = OLD.${q(A.target)}) x
      WHERE user_id = OLD.${q(A.target)}`,
     `DELETE FROM ${q(ap)} WHERE post_id = OLD.${q(A.owner)} AND user_id = OLD.${q(A.target)}`,
@@ -268,6 +301,8 @@ export function triggerSpecs(t: Tables, thresholds: FeedThresholds): TriggerSpec
            SELECT l.${q(C.target)}, NEW.id, NEW.created_at FROM ${q(C.table)} l
             WHERE ${flag('NEW.hidden')} = 0 AND l.${q(C.owner)} = NEW.id
               AND NOT EXISTS (SELECT 1 FROM ${q(pc)} WHERE comment_id = NEW.id)`,
+        // The author's hidden comments (records.ts).
+        ...recordCommentHiddenBody({ us, ap }),
       ],
     },
     {
@@ -277,6 +312,9 @@ export function triggerSpecs(t: Tables, thresholds: FeedThresholds): TriggerSpec
       when: `OLD.created_at IS DISTINCT FROM NEW.created_at`,
       body: [`UPDATE ${q(pc)} SET created_at = NEW.created_at WHERE comment_id = NEW.id`],
     },
+
+    // The rest of a user's moderation record: comments, reports against them (records.ts).
+    ...recordTriggerSpecs(t, dialect, { us, ap }, name),
 
     // Notifications and their unread counters (notifications.ts).
     ...notificationTriggerSpecs(t, name),

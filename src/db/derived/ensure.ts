@@ -57,7 +57,7 @@ export async function ensureDerivedTables(strapi: Core.Strapi): Promise<{ rebuil
   const thresholds = feedThresholds(strapi);
   // The search indexes (search.ts) are derived tables like the others: same version, same rebuild.
   // So are the follows a block removes (blocks.ts).
-  const specs = [...triggerSpecs(t, thresholds), ...searchTriggerSpecs(t, dialect, TRIGGER_PREFIX), ...blockTriggerSpecs(t, TRIGGER_PREFIX)];
+  const specs = [...triggerSpecs(t, thresholds, dialect), ...searchTriggerSpecs(t, dialect, TRIGGER_PREFIX), ...blockTriggerSpecs(t, TRIGGER_PREFIX)];
 
   for (const sql of listIndexStatements(t)) await knex.raw(sql);
   const [state, triggers] = await Promise.all([storedState(knex), existingTriggers(knex, dialect, TRIGGER_PREFIX)]);
@@ -73,7 +73,21 @@ export async function ensureDerivedTables(strapi: Core.Strapi): Promise<{ rebuil
       await trx.raw(sql);
     };
     if (dialect === 'postgres') {
-      const sources = [t.posts, t.comments, t.users, t.likes.table, t.follows.table, t.postAuthor.table, t.commentPost.table, t.commentAuthor.table, t.blocks.table, t.mutes.table];
+      const sources = [
+        t.posts,
+        t.comments,
+        t.users,
+        t.likes.table,
+        t.follows.table,
+        t.postAuthor.table,
+        t.commentPost.table,
+        t.commentAuthor.table,
+        t.blocks.table,
+        t.mutes.table,
+        t.reports,
+        t.reportPost.table,
+        t.reportComment.table,
+      ];
       await run(`LOCK TABLE ${sources.map(q).join(', ')} IN SHARE MODE`);
     }
     for (const trigger of await existingTriggers(trx, dialect, TRIGGER_PREFIX)) await dropTrigger(trx, dialect, trigger);

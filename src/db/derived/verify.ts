@@ -6,6 +6,7 @@ import { HOME } from './home-timeline';
 import { SEARCH, postDocument, userDocument } from './search';
 import { dialectOf } from '../dialect';
 import { NOTIFY, allNotificationSources, shownSql } from './notifications';
+import { RECORD } from './records';
 
 /**
  * The derived rows against the ground truth they replace, as pairs of row lists that must be
@@ -35,6 +36,22 @@ export async function exactnessChecks(strapi: Core.Strapi, options: ExactnessOpt
   const F = { t: q(t.follows.table), follower: q(t.follows.owner), followed: q(t.follows.target) };
   const A = { t: q(t.postAuthor.table), post: q(t.postAuthor.owner), user: q(t.postAuthor.target) };
   const C = { t: q(t.commentPost.table), comment: q(t.commentPost.owner), post: q(t.commentPost.target) };
+  const CA = { t: q(t.commentAuthor.table), comment: q(t.commentAuthor.owner), user: q(t.commentAuthor.target) };
+  const reports = q(t.reports);
+  // Per kind of item: its author link and its report link, for the moderation record's counts.
+  const reported = [
+    { kind: 'post', author: A.t, item: A.post, user: A.user, link: t.reportPost },
+    { kind: 'comment', author: CA.t, item: CA.comment, user: CA.user, link: t.reportComment },
+  ] as const;
+  /** Reports against user `u` (and, with `where`, only those matching it), over both kinds. */
+  const against = (where = '') =>
+    reported
+      .map(
+        ({ author, item, user, link }) =>
+          `(SELECT count(*) FROM ${author} a JOIN ${q(link.table)} l ON l.${q(link.target)} = a.${item} JOIN ${reports} r ON r.id = l.${q(link.owner)}
+             WHERE a.${user} = u.id${where})`
+      )
+      .join(' + ');
   const posts = q(t.posts);
   const comments = q(t.comments);
   const users = q(t.users);
@@ -58,6 +75,33 @@ export async function exactnessChecks(strapi: Core.Strapi, options: ExactnessOpt
          (SELECT count(*) FROM ${A.t} a WHERE a.${A.user} = u.id) AS posts,
          (SELECT count(*) FROM ${A.t} a JOIN ${posts} p ON p.id = a.${A.post} WHERE a.${A.user} = u.id AND NOT ${VISIBLE('p.hidden')}) AS hidden_posts
        FROM ${users} u ORDER BY u.id`
+    ),
+    await check(
+      'user record counters (comments, hidden comments, reports against, open reports against)',
+      `SELECT user_id AS id, comments, hidden_comments, reports_against, open_reports_against FROM ${DERIVED.userStats} ORDER BY user_id`,
+      `SELECT u.id,
+         (SELECT count(*) FROM ${CA.t} a WHERE a.${CA.user} = u.id) AS comments,
+         (SELECT count(*) FROM ${CA.t} a JOIN ${comments} c ON c.id = a.${CA.comment} WHERE a.${CA.user} = u.id AND NOT ${VISIBLE('c.hidden')}) AS hidden_comments,
+         ${against()} AS reports_against,
+         ${against(" AND r.state = 'open'")} AS open_reports_against
+       FROM ${users} u ORDER BY u.id`
+    ),
+    await check(
+      "an author's comments (rows and hidden flag)",
+      `SELECT a.user_id, a.comment_id, a.hidden FROM ${RECORD.authorComments} a ORDER BY a.comment_id, a.user_id`,
+      `SELECT a.${CA.user} AS user_id, a.${CA.comment} AS comment_id, ${FLAG('c.hidden')} AS hidden
+       FROM ${CA.t} a JOIN ${comments} c ON c.id = a.${CA.comment} ORDER BY a.${CA.comment}, a.${CA.user}`
+    ),
+    await check(
+      'report targets (one per report link, with the open flag)',
+      `SELECT CASE kind WHEN 'post' THEN 1 ELSE 2 END AS kind, item_id, report_id, is_open FROM ${RECORD.reportTargets} ORDER BY 1, item_id, report_id`,
+      reported
+        .map(
+          ({ kind, link }) =>
+            `SELECT ${kind === 'post' ? 1 : 2} AS kind, l.${q(link.target)} AS item_id, r.id AS report_id, ${FLAG("r.state = 'open'")} AS is_open
+               FROM ${q(link.table)} l JOIN ${reports} r ON r.id = l.${q(link.owner)}`
+        )
+        .join(' UNION ALL ') + ' ORDER BY 1, 2, 3'
     ),
     await check(
       "an author's posts, newest first (rows and hidden flag)",

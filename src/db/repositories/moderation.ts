@@ -200,8 +200,8 @@ export function moderationRepository(strapi: Core.Strapi) {
 
     /**
      * Each user's record: account age, posts and comments, hidden items, reports against them,
-     * blocked. One statement of correlated counts (each an index lookup on the link tables), so a
-     * page of cards costs one round trip here, not one per figure.
+     * blocked. One statement: each user's row and their counters' row (user-record.ts), so a page
+     * of cards costs one round trip here, not one per figure.
      */
     async userRecords(userIds: number[]): Promise<UserRecord[]> {
       const ids = [...new Set(userIds)];

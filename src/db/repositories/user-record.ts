@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
-import { dialectOf, isTrue } from '../dialect';
-import { tables } from '../tables';
+import { isTrue, q } from '../dialect';
+import { DERIVED } from '../derived/definitions';
 
 /**
  * A user's moderation record (account age, posts and comments, hidden items, reports against
@@ -25,50 +25,24 @@ type Sql = { sql: string; bindings: unknown[] };
 
 /**
  * The SQL of the record of the users table aliased `u`: its columns, each named `${prefix}…`, and
- * the joins they read (after `FROM users u`), each with its bindings. PostgreSQL counts each kind
- * of item in one pass (a LATERAL join with FILTERed counts: four index walks per user, not eight);
- * SQLite, which has no LATERAL, runs one correlated subquery per figure. `timestamp` writes the
- * SQL of the account's creation time (src/db/utc-timestamps.ts).
+ * the join they read (after `FROM users u`), each with its bindings. The figures are counters in
+ * the user's social_user_stats row, kept exact by triggers (src/db/derived/records.ts), so the
+ * record is one primary-key lookup per user on both databases, however much the user wrote or
+ * was reported; a LEFT JOIN, so a user without the row (never, once the triggers exist) reads 0s.
+ * `timestamp` writes the SQL of the account's creation time (src/db/utc-timestamps.ts).
  */
-export function userRecordSql(strapi: Core.Strapi, prefix = '', timestamp = (column: string) => column): { columns: Sql; joins: Sql } {
-  const { posts, comments, postAuthor, commentAuthor, reports, reportPost, reportComment } = tables(strapi);
-  const base = [
+export function userRecordSql(_strapi: Core.Strapi, prefix = '', timestamp = (column: string) => column): { columns: Sql; joins: Sql } {
+  const n = (column: string) => `COALESCE(ur_s.${column}, 0)`;
+  const sql = [
     `u.id AS ${prefix}id, u.document_id AS ${prefix}document_id, u.username AS ${prefix}username, u.email AS ${prefix}email`,
     `u.blocked AS ${prefix}blocked, ${timestamp('u.created_at')} AS ${prefix}created_at`,
-  ];
-  const ownedFrom = (table: string, link: typeof postAuthor) => `FROM ${link.table} a JOIN ${table} x ON x.id = a.${link.owner} WHERE a.${link.target} = u.id`;
-  const againstFrom = (author: typeof postAuthor, link: typeof reportPost) =>
-    `FROM ${author.table} a JOIN ${link.table} l ON l.${link.target} = a.${author.owner} JOIN ${reports} r ON r.id = l.${link.owner} WHERE a.${author.target} = u.id`;
-  if (dialectOf(strapi) === 'postgres') {
-    const owned = (table: string, link: typeof postAuthor, alias: string) => `CROSS JOIN LATERAL (SELECT COUNT(*) AS n, COUNT(*) FILTER (WHERE x.hidden = ?) AS hidden ${ownedFrom(table, link)}) ${alias}`;
-    const against = (author: typeof postAuthor, link: typeof reportPost, alias: string) =>
-      `CROSS JOIN LATERAL (SELECT COUNT(*) AS n, COUNT(*) FILTER (WHERE r.state = 'open') AS open ${againstFrom(author, link)}) ${alias}`;
-    return {
-      columns: {
-        sql: [
-          ...base,
-          `ur_p.n AS ${prefix}posts, ur_c.n AS ${prefix}comments, ur_p.hidden + ur_c.hidden AS ${prefix}hidden_items`,
-          `ur_rp.n + ur_rc.n AS ${prefix}reports_against, ur_rp.open + ur_rc.open AS ${prefix}open_against`,
-        ].join(', '),
-        bindings: [],
-      },
-      joins: {
-        sql: [owned(posts, postAuthor, 'ur_p'), owned(comments, commentAuthor, 'ur_c'), against(postAuthor, reportPost, 'ur_rp'), against(commentAuthor, reportComment, 'ur_rc')].join(' '),
-        bindings: [true, true],
-      },
-    };
-  }
-  const owned = (table: string, link: typeof postAuthor, hidden: boolean) => `(SELECT COUNT(*) ${ownedFrom(table, link)}${hidden ? ' AND x.hidden = ?' : ''})`;
-  const against = (author: typeof postAuthor, link: typeof reportPost, open: boolean) => `(SELECT COUNT(*) ${againstFrom(author, link)}${open ? " AND r.state = 'open'" : ''})`;
-  const sql = [
-    ...base,
-    `${owned(posts, postAuthor, false)} AS ${prefix}posts`,
-    `${owned(comments, commentAuthor, false)} AS ${prefix}comments`,
-    `${owned(posts, postAuthor, true)} + ${owned(comments, commentAuthor, true)} AS ${prefix}hidden_items`,
-    `${against(postAuthor, reportPost, false)} + ${against(commentAuthor, reportComment, false)} AS ${prefix}reports_against`,
-    `${against(postAuthor, reportPost, true)} + ${against(commentAuthor, reportComment, true)} AS ${prefix}open_against`,
+    `${n('posts')} AS ${prefix}posts, ${n('comments')} AS ${prefix}comments, ${n('hidden_posts')} + ${n('hidden_comments')} AS ${prefix}hidden_items`,
+    `${n('reports_against')} AS ${prefix}reports_against, ${n('open_reports_against')} AS ${prefix}open_against`,
   ].join(', ');
-  return { columns: { sql, bindings: [true, true] }, joins: { sql: '', bindings: [] } };
+  return {
+    columns: { sql, bindings: [] },
+    joins: { sql: `LEFT JOIN ${q(DERIVED.userStats)} ur_s ON ur_s.user_id = u.id`, bindings: [] },
+  };
 }
 
 /** A row of userRecordSql (its columns named `${prefix}…`) as a record. */
