@@ -246,4 +246,60 @@ describe('moderation console', () => {
       assert.ok(inputs.every((i) => i.disabled), `editedAt is read-only: ${JSON.stringify(inputs)}`);
     });
   });
+  test('8. Delete asks to confirm and deletes the post; bulk Dismiss and Hide act on the selected cards', { timeout: SCENARIO_TIMEOUT_MS }, async () => {
+    await withDiagnostics(page, 'console-delete-bulk', async () => {
+      const [r1, r2] = f.reporters;
+      const junk = await createPost(f.honest, `Junk ${suffix}`, 'Delete me');
+      const rants = [await createPost(f.honest, `Rant A ${suffix}`, 'first rant'), await createPost(f.honest, `Rant B ${suffix}`, 'second rant')];
+      const scam = await createPost(f.author, `Scam ${suffix}`, 'third scam');
+      for (const post of [junk, ...rants, scam]) await reportPost(r1, post, 'other');
+      await reportPost(r2, scam, 'spam');
+
+      await page.goto('/admin');
+      await mainNav(page).getByRole('link', { name: 'Moderation', exact: true }).click();
+      await page.getByRole('heading', { name: 'Moderation', level: 1 }).waitFor();
+
+      // Delete: the first press only asks; the second deletes the post, and the API answers 404.
+      const junkCard = cardOf(page, junk);
+      await junkCard.getByRole('button', { name: 'Delete', exact: true }).click();
+      await junkCard.getByRole('button', { name: 'Confirm delete', exact: true }).waitFor();
+      assert.equal((await http('GET', `/api/posts/${junk.documentId}`)).status, 200, 'not deleted before the confirmation');
+      await junkCard.getByRole('button', { name: 'Confirm delete', exact: true }).click();
+      await page.getByText(`Deleted: post #${junk.id}, 1 report(s) closed.`).waitFor();
+      await junkCard.waitFor({ state: 'detached' });
+      assert.equal((await http('GET', `/api/posts/${junk.documentId}`)).status, 404);
+
+      // Bulk Dismiss on two selected cards: both leave the queue, both posts stay up.
+      for (const post of rants) await page.getByRole('checkbox', { name: `Select post #${post.id}` }).check();
+      const bar = page.getByLabel('Bulk actions');
+      await bar.getByText('2 selected').waitFor();
+      await bar.evaluate((el) => el.scrollIntoView({ block: 'center' }));
+      await screenshot(page, '11-bulk-actions');
+      await bar.getByRole('button', { name: 'Dismiss selected', exact: true }).click();
+      await page.getByText('Dismissed: 2 of 2; 0 already handled.').waitFor();
+      for (const post of rants) {
+        await cardOf(page, post).waitFor({ state: 'detached' });
+        assert.equal((await http('GET', `/api/posts/${post.documentId}`)).status, 200);
+        const item = (await http('GET', `/moderation/items/post/${post.id}`, { token: modToken })).body.data;
+        assert.equal(item.openReports, 0);
+        assert.equal(item.log[0].action, 'dismiss');
+      }
+
+      // Bulk Hide needs a note; with it, the selected post is hidden and both its reports close.
+      await page.getByRole('checkbox', { name: `Select post #${scam.id}` }).check();
+      await bar.getByRole('button', { name: 'Hide selected', exact: true }).click();
+      await status(page).getByText('A note is needed for the selected cards.').waitFor();
+      assert.equal((await http('GET', `/api/posts/${scam.documentId}`)).status, 200, 'nothing hidden without a note');
+      await bar.getByRole('textbox', { name: 'Note for the selected cards' }).fill('Scam wave, bulk');
+      await bar.getByRole('button', { name: 'Hide selected', exact: true }).click();
+      await page.getByText('Hidden: 1 of 1; 0 already handled.').waitFor();
+      await cardOf(page, scam).waitFor({ state: 'detached' });
+      assert.equal((await http('GET', `/api/posts/${scam.documentId}`)).status, 404);
+      const item = (await http('GET', `/moderation/items/post/${scam.id}`, { token: modToken })).body.data;
+      assert.equal(item.openReports, 0);
+      assert.equal(item.hidden, true);
+      assert.equal(item.log[0].action, 'hide');
+      assert.equal(item.log[0].note, 'Scam wave, bulk');
+    });
+  });
 });
