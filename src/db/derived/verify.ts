@@ -56,6 +56,14 @@ export async function exactnessChecks(strapi: Core.Strapi, options: ExactnessOpt
   const comments = q(t.comments);
   const users = q(t.users);
   const check = async (name: string, actual: string, expected: string): Promise<ExactnessCheck> => ({ name, actual: await sql(actual), expected: await sql(expected) });
+  /** A derived (user_id, <item>_id, hidden) table of authored items against the author link and the items' hidden flag. */
+  const authorRows = (name: string, derived: string, itemColumn: string, link: { t: string; item: string; user: string }, items: string) =>
+    check(
+      name,
+      `SELECT a.user_id, a.${itemColumn}, a.hidden FROM ${derived} a ORDER BY a.${itemColumn}, a.user_id`,
+      `SELECT a.${link.user} AS user_id, a.${link.item} AS ${itemColumn}, ${FLAG('x.hidden')} AS hidden
+       FROM ${link.t} a JOIN ${items} x ON x.id = a.${link.item} ORDER BY a.${link.item}, a.${link.user}`
+    );
 
   const checks = [
     await check(
@@ -86,12 +94,7 @@ export async function exactnessChecks(strapi: Core.Strapi, options: ExactnessOpt
          ${against(" AND r.state = 'open'")} AS open_reports_against
        FROM ${users} u ORDER BY u.id`
     ),
-    await check(
-      "an author's comments (rows and hidden flag)",
-      `SELECT a.user_id, a.comment_id, a.hidden FROM ${RECORD.authorComments} a ORDER BY a.comment_id, a.user_id`,
-      `SELECT a.${CA.user} AS user_id, a.${CA.comment} AS comment_id, ${FLAG('c.hidden')} AS hidden
-       FROM ${CA.t} a JOIN ${comments} c ON c.id = a.${CA.comment} ORDER BY a.${CA.comment}, a.${CA.user}`
-    ),
+    await authorRows("an author's comments (rows and hidden flag)", RECORD.authorComments, 'comment_id', { t: CA.t, item: CA.comment, user: CA.user }, comments),
     await check(
       'report targets (one per report link, with the open flag)',
       `SELECT CASE kind WHEN 'post' THEN 1 ELSE 2 END AS kind, item_id, report_id, is_open FROM ${RECORD.reportTargets} ORDER BY 1, item_id, report_id`,
@@ -103,12 +106,7 @@ export async function exactnessChecks(strapi: Core.Strapi, options: ExactnessOpt
         )
         .join(' UNION ALL ') + ' ORDER BY 1, 2, 3'
     ),
-    await check(
-      "an author's posts, newest first (rows and hidden flag)",
-      `SELECT a.user_id, a.post_id, a.hidden FROM ${DERIVED.authorPosts} a ORDER BY a.post_id, a.user_id`,
-      `SELECT a.${A.user} AS user_id, a.${A.post} AS post_id, ${FLAG('p.hidden')} AS hidden
-       FROM ${A.t} a JOIN ${posts} p ON p.id = a.${A.post} ORDER BY a.${A.post}, a.${A.user}`
-    ),
+    await authorRows("an author's posts, newest first (rows and hidden flag)", DERIVED.authorPosts, 'post_id', { t: A.t, item: A.post, user: A.user }, posts),
     await check(
       "an author's posts: sort key",
       `SELECT count(*) AS n FROM ${DERIVED.authorPosts} a JOIN ${posts} p ON p.id = a.post_id WHERE a.created_at <> p.created_at`,
