@@ -86,8 +86,10 @@ async function main() {
     const rssBefore = rssMb(pid);
     console.log(`soak: capacity ${capacityRps} req/s at 32 connections (p50 ${capacity.latency.p50} ms, p99 ${capacity.latency.p99} ms); RSS ${rssBefore} MB`);
 
+    // Every 2 s: a one-minute run then has ~15 samples a half, enough for each half's lowest
+    // one to land after a collection (every 10 s gave 3 a half, and a saw tooth could hide it).
     const samples = [];
-    const sampler = setInterval(() => server.running() && samples.push(rssMb(pid)), 10_000);
+    const sampler = setInterval(() => server.running() && samples.push(rssMb(pid)), 2_000);
     const overload = await run({ duration: SOAK_SECONDS, connections: 64, overallRate: capacityRps * 2 });
     clearInterval(sampler);
     const rssAfter = rssMb(pid);
@@ -124,8 +126,6 @@ async function main() {
       rssLowGrowth: Math.round(growth * 1000) / 10,
       alive,
     };
-    fs.mkdirSync(path.join(root, '.tmp'), { recursive: true });
-    fs.writeFileSync(path.join(root, '.tmp', 'soak.json'), JSON.stringify(result, null, 2));
     console.log(
       `soak: offered ${result.offeredRps} req/s for ${SOAK_SECONDS} s, served ${result.servedRps} req/s ` +
         `(p50 ${result.p50} ms, p99 ${result.p99} ms), ${result.requests} requests, ${fiveXx} 5xx, ` +
@@ -138,6 +138,12 @@ async function main() {
     if (fiveXx > 0) failures.push(`${fiveXx} answers were 5xx`);
     if (overload.errors > 0) failures.push(`${overload.errors} connection errors`);
     if (growth > 0.2) failures.push(`RSS kept growing: its lowest level rose ${result.rssLowGrowth}% from the first to the second half of the run`);
+    // The verdict is written with the figures, so that CI reads this one rule instead of
+    // applying one of its own.
+    result.failures = failures;
+    result.passed = failures.length === 0;
+    fs.mkdirSync(path.join(root, '.tmp'), { recursive: true });
+    fs.writeFileSync(path.join(root, '.tmp', 'soak.json'), JSON.stringify(result, null, 2));
     console.log(failures.length === 0 ? '1 passed, 0 failed' : `0 passed, 1 failed: ${failures.join('; ')}`);
     return failures.length === 0 ? 0 : 1;
   } finally {
