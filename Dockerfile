@@ -111,13 +111,17 @@ RUN cd node_modules/better-sqlite3 \
 #    it, it would look for config/ and src/ at the root, which the image does not have);
 #  - dist/: compiled config/ and src/, and dist/build (the admin panel);
 #  - public/: static files, with public/uploads for the local upload provider;
-#  - database/migrations (if any), favicon.png/favicon.ico (if any): read from the app root.
+#  - database/migrations: the app's migrations, if any. The folder must exist even when empty:
+#    Strapi creates it at every start (@strapi/database's createUserMigrationProvider), which
+#    fails with EACCES in the read-only /opt/app. A clone has no such folder (git keeps no empty
+#    ones); a checkout where Strapi already ran does, which once hid this from CI;
+#  - favicon.png/favicon.ico (if any): read from the app root.
 RUN set -eux; \
-    mkdir -p /runtime/public/uploads /runtime/.tmp; \
+    mkdir -p /runtime/public/uploads /runtime/.tmp /runtime/database/migrations; \
     mv node_modules dist package.json tsconfig.json /runtime/; \
     cp -a public/. /runtime/public/; \
     rm -f /runtime/public/uploads/.gitkeep; \
-    if [ -d database ]; then cp -a database /runtime/; fi; \
+    if [ -d database ]; then cp -a database/. /runtime/database/; fi; \
     for f in favicon.png favicon.ico; do if [ -f "$f" ]; then cp -a "$f" /runtime/; fi; done
 
 ########################################################################################
