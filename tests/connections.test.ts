@@ -6,7 +6,7 @@ import { useStrapi, type Api } from './helpers/strapi';
 /**
  * The per-connection set-up of config/database.ts: on SQLite, WAL synced at every commit and a
  * prepared-statement cache (src/lib/sqlite-connection.ts); on PostgreSQL, named prepared
- * statements for the flagged hot queries (src/lib/pg-connection.ts).
+ * statements for the flagged hot queries (src/lib/pg-connection.ts) and no JIT.
  */
 let strapi: Core.Strapi;
 let http: Api;
@@ -53,4 +53,15 @@ onPostgres('PostgreSQL serves the hot queries from named prepared statements', a
   ).flat();
   // The generation read, the post row and its first comments, at least: three distinct names.
   expect(new Set(names.filter((name) => name.startsWith('social_'))).size).toBeGreaterThanOrEqual(3);
+});
+
+onPostgres('PostgreSQL sessions run without JIT (config/database.ts, DATABASE_JIT)', async () => {
+  // On a fresh database the moderation queue's page was estimated past jit_above_cost and spent
+  // 2.6 s compiling; every pooled session must have it off.
+  const settings = await onEveryConnection(async (conn) => {
+    const result = await (conn as { query: (sql: string) => Promise<{ rows: Array<{ jit: string }> }> }).query('SHOW jit');
+    return result.rows[0].jit;
+  });
+  expect(settings.length).toBeGreaterThan(0);
+  expect(new Set(settings)).toEqual(new Set(['off']));
 });
