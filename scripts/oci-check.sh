@@ -8,7 +8,6 @@
 #      and runs the acceptance suite (node --test ../shared/acceptance/) against it;
 #   3. checks that the image adds at most OCI_MAX_ADDED_MB (350) MB to its base image.
 # The temporary database is dropped on exit, whatever happens. Exits non-zero on any failure.
-# `bash scripts/oci-check.sh --build-only` only builds the image (step 2's build).
 #
 # Settings (environment): PGHOST/PGPORT/PGUSER/PGPASSWORD (default 127.0.0.1:5432, postgres, trust
 # auth), OCI_PORT (port for the server; default: a free one), OCI_MAX_ADDED_MB, OCI_CHECK (path of
@@ -49,27 +48,17 @@ trap 'exit 143' TERM
 # start from a clone, because the folder it needed came in with the context). Changes into it.
 use_clone_context() {
   say "build context: the files git knows, as a clone has them"
-  local repo shared
-  repo=$(pwd)
+  local shared
   shared=$(cd ../shared && pwd)
   mkdir -p "$WORK/context/app"
-  git ls-files -z --cached --others --exclude-standard \
-    | tar --null --files-from=- --ignore-failed-read -cf - 2>/dev/null \
+  git ls-files -z --cached --others --exclude-standard >"$WORK/context/files"
+  tar --null --files-from="$WORK/context/files" --ignore-failed-read -cf - 2>/dev/null \
     | tar -xf - -C "$WORK/context/app"
+  echo "$(tr -cd '\0' <"$WORK/context/files" | wc -c) files"
   ln -s "$shared" "$WORK/context/shared"
   cd "$WORK/context/app"
   [ -f Dockerfile ] || fail "no Dockerfile in the build context"
-  echo "$(git -C "$repo" ls-files --cached --others --exclude-standard | wc -l) files"
 }
-
-# --build-only: only the image build (CI starts it early, in the background, while the test
-# suites run; the full check then finds every layer in podman's cache).
-if [ "${1:-}" = --build-only ]; then
-  use_clone_context
-  say "$OCI_CHECK --tag $OCI_TAG Dockerfile (build only)"
-  "$OCI_CHECK" --tag "$OCI_TAG" Dockerfile
-  exit 0
-fi
 
 # --- 1. Compose files -----------------------------------------------------------------------
 say "docker-compose config"

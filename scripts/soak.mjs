@@ -144,8 +144,8 @@ async function main() {
     result.passed = failures.length === 0;
     fs.mkdirSync(path.join(root, '.tmp'), { recursive: true });
     fs.writeFileSync(path.join(root, '.tmp', 'soak.json'), JSON.stringify(result, null, 2));
-    console.log(failures.length === 0 ? '1 passed, 0 failed' : `0 passed, 1 failed: ${failures.join('; ')}`);
-    return failures.length === 0 ? 0 : 1;
+    console.log(result.passed ? '1 passed, 0 failed' : `0 passed, 1 failed: ${failures.join('; ')}`);
+    return result.passed ? 0 : 1;
   } finally {
     await stopServer(server, STOP_GRACE_MS);
     await sql(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`).catch(() => {});

@@ -1,43 +1,19 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import zlib from 'node:zlib';
-import type { Core } from '@strapi/strapi';
-import { createUser, type TestUser } from './helpers/fixtures';
+import { useBodyServer, waitFor } from './helpers/body-server';
+import type { TestUser } from './helpers/fixtures';
 import { trickle } from './helpers/raw-http';
-import { api, setupStrapi, teardownStrapi } from './helpers/strapi';
+import type { Api } from './helpers/strapi';
 
 /**
  * A body that trickles in (slowloris) is cut off after BODY_TIMEOUT_MS with a 408 in the
  * envelope (src/middlewares/body-timeout.ts; issue 10). A server of its own with a short
  * timeout: hardening-bodies.test.ts keeps a long one, so that its big bodies never race it.
  */
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'social-upload-test-'));
 const BODY_TIMEOUT_MS = 1_500;
 
-let strapi: Core.Strapi;
-let http: ReturnType<typeof api>;
+let http: Api;
 let user: TestUser;
-let errorLogs: string[];
-
-beforeAll(async () => {
-  strapi = await setupStrapi({ UPLOAD_TMP_DIR: tmp, BODY_TIMEOUT_MS: String(BODY_TIMEOUT_MS) });
-  http = api(strapi);
-  user = await createUser(strapi);
-});
-beforeEach(() => {
-  errorLogs = [];
-  jest.spyOn(strapi.log, 'error').mockImplementation(((message: unknown) => {
-    errorLogs.push(String((message as Error)?.stack ?? message));
-  }) as never);
-});
-afterEach(() => jest.restoreAllMocks());
-afterAll(async () => {
-  await teardownStrapi();
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
-
-const leftOnDisk = () => fs.readdirSync(tmp);
+const { errorLogs, leftOnDisk } = useBodyServer(BODY_TIMEOUT_MS, (server) => ({ http, user } = server));
 
 describe('a body that trickles in', () => {
   const port = () => new URL(http.base).port;
@@ -64,8 +40,3 @@ describe('a body that trickles in', () => {
     expect(res.status).toBe(200);
   });
 });
-
-async function waitFor(condition: () => boolean, ms = 2_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-}

@@ -1,46 +1,26 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import zlib from 'node:zlib';
 import type { Core } from '@strapi/strapi';
-import { createUser, type TestUser } from './helpers/fixtures';
+import { useBodyServer, waitFor } from './helpers/body-server';
+import type { TestUser } from './helpers/fixtures';
 import { multipart, rawRequest } from './helpers/raw-http';
-import { api, setupStrapi, teardownStrapi } from './helpers/strapi';
+import type { Api } from './helpers/strapi';
 
 /**
  * What an attack on the production build found in request handling (issue 10, defects 1, 5, 6
  * and the headers): each case failed before its fix. Every temporary part of a multipart body
- * is written to UPLOAD_TMP_DIR, a fresh folder here, so "nothing stays on disk" is checkable.
+ * is written to UPLOAD_TMP_DIR, a fresh folder here, so "nothing stays on disk" is checkable
+ * (tests/helpers/body-server.ts).
  */
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'social-upload-test-'));
 // Far longer than any body here needs: the body timeout has its own file (body-timeout.test.ts),
 // with a short one. Sharing one short value, CI runs saw the 11 MB upload answered 408 before
 // its 413 (at 1.5 s and at 3 s, where it takes 86 ms on an idle machine).
 const BODY_TIMEOUT_MS = 60_000;
 
 let strapi: Core.Strapi;
-let http: ReturnType<typeof api>;
+let http: Api;
 let user: TestUser;
-let errorLogs: string[];
+const { errorLogs, leftOnDisk } = useBodyServer(BODY_TIMEOUT_MS, (server) => ({ strapi, http, user } = server));
 
-beforeAll(async () => {
-  strapi = await setupStrapi({ UPLOAD_TMP_DIR: tmp, BODY_TIMEOUT_MS: String(BODY_TIMEOUT_MS) });
-  http = api(strapi);
-  user = await createUser(strapi);
-});
-beforeEach(() => {
-  errorLogs = [];
-  jest.spyOn(strapi.log, 'error').mockImplementation(((message: unknown) => {
-    errorLogs.push(String((message as Error)?.stack ?? message));
-  }) as never);
-});
-afterEach(() => jest.restoreAllMocks());
-afterAll(async () => {
-  await teardownStrapi();
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
-
-const leftOnDisk = () => fs.readdirSync(tmp);
 const envelope = (answer: { status: number; json: unknown }, status: number, name?: string) => {
   expect(answer.status).toBe(status);
   const body = answer.json as { data: unknown; error: { status: number; name: string; message: string } };
@@ -151,8 +131,3 @@ describe('headers', () => {
     }
   });
 });
-
-async function waitFor(condition: () => boolean, ms = 2_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-}
