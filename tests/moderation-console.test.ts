@@ -245,53 +245,75 @@ describe('the queue', () => {
   });
 
   // On SQLite both are the same reads: the comparison only means something on PostgreSQL.
-  (isPostgres() ? it : it.skip)("PostgreSQL's one-statement cards equal the separate reads, item for item", async () => {
-    const { cardRows } = await import('../src/db/repositories/moderation-cards');
-    const { cardRowsFromReads } = await import('../src/moderation/cards');
+  (isPostgres() ? it : it.skip)("PostgreSQL's cards, written as JSON by one statement, equal the separate reads, item for item", async () => {
+    const { cardTexts } = await import('../src/db/repositories/moderation-cards');
+    const { cardsFromReads } = await import('../src/moderation/cards');
     const mod = await adminSession(strapi);
     const { author, post } = await reportedPost(3, { title: 'compare me' });
-    // A decision in the log, then a fresh report: the card has both.
+    // A decision in the log, then fresh reports with two reasons: the card has both.
     expect((await mod.post(`/moderation/items/post/${post.id}/dismiss`).send({})).status).toBe(200);
-    await reportPost(post.documentId, await createUser(strapi), 'abuse', 'again');
+    // Reasons in the order they were first given, not alphabetical.
+    await reportPost(post.documentId, await createUser(strapi), 'spam', 'again');
+    await reportPost(post.documentId, await createUser(strapi), 'abuse');
+    await reportPost(post.documentId, await createUser(strapi), 'spam', 'and again');
     const hidden = await createPost(strapi, author, { title: 'hidden one' });
     await reportPost(hidden.documentId, await createUser(strapi));
     expect((await mod.post(`/moderation/items/post/${hidden.id}/hide`).send({ note: 'gone' })).status).toBe(200);
     const comment = (await http.post(`/posts/comment/${post.documentId}`, author.jwt).send({ content: 'a reply' })).body.data;
     expect((await http.post(`/comments/report/${comment.documentId}`, (await createUser(strapi)).jwt).send({ reason: 'abuse' })).status).toBe(201);
+    // A log entry whose detail is not JSON (written by hand): the page still reads, as the text.
+    const knex = strapi.db.connection;
+    await knex('social_moderation_log').insert({ created_at: new Date(), actor: 'psql', action: 'note', kind: 'comment', item_id: comment.id, detail: 'not {json' });
     const refs = [
       { kind: 'post' as const, id: post.id },
       { kind: 'comment' as const, id: comment.id },
       { kind: 'post' as const, id: 2_000_000_000 },
       { kind: 'post' as const, id: hidden.id },
     ];
-    const one = await cardRows(strapi, refs);
-    expect(one.map((row) => `${row.item.kind}:${row.item.id}`)).toEqual([`post:${post.id}`, `comment:${comment.id}`, `post:${hidden.id}`]);
+    const one = (await cardTexts(strapi, refs)).map((text) => JSON.parse(text));
+    expect(one.map((card) => `${card.kind}:${card.id}`)).toEqual([`post:${post.id}`, `comment:${comment.id}`, `post:${hidden.id}`]);
     expect(one[0].log.length).toBe(1);
-    expect(one[0].reports.length).toBe(1);
-    expect(one[2].item.hidden).toBe(true);
-    expect(one[0].author).toMatchObject({ posts: 2, comments: 1, hiddenItems: 1, reportsAgainst: 6, openReportsAgainst: 2 });
-    expect(one).toEqual(await cardRowsFromReads(strapi, refs));
+    expect(one[0].log[0].detail).toMatchObject({ reports: expect.any(Array) });
+    expect(one[0].reports.length).toBe(3);
+    expect(one[0].reasons).toEqual(['spam', 'abuse']);
+    expect(one[1].log[0].detail).toBe('not {json');
+    expect(one[1].post).toEqual({ id: post.id, title: 'compare me' });
+    expect(one[2].hidden).toBe(true);
+    expect(one[0].author).toMatchObject({ posts: 2, comments: 1, hiddenItems: 1, reportsAgainst: 8, openReportsAgainst: 4 });
+    expect(one).toEqual(await cardsFromReads(strapi, refs));
+  });
+
+  (isPostgres() ? it : it.skip)('PostgreSQL writes timestamps as UTC ISO strings whatever the server process time zone', async () => {
+    const { isoUtcTextSql } = await import('../src/db/utc-timestamps');
+    const at = (zone: string) => isoUtcTextSql(`'2026-07-01 12:00:00.123'::timestamp`, zone);
+    const { rows } = await strapi.db.connection.raw(`SELECT ${at('UTC')} AS utc, ${at('Europe/Berlin')} AS berlin, ${at('America/New_York')} AS ny`);
+    expect(rows[0]).toEqual({ utc: '2026-07-01T12:00:00.123Z', berlin: '2026-07-01T10:00:00.123Z', ny: '2026-07-01T16:00:00.123Z' });
+    expect(() => isoUtcTextSql('x', "Europe/x'; DROP TABLE posts")).toThrow();
   });
 
   (isPostgres() ? it : it.skip)("PostgreSQL's one-statement queue page equals the page then its cards, forward and back", async () => {
     const { queueCardPage } = await import('../src/db/repositories/moderation-cards');
-    const { cardRowsFromReads } = await import('../src/moderation/cards');
+    const { cardsFromReads } = await import('../src/moderation/cards');
     const repo = (await import('../src/db/repositories/moderation')).moderationRepository(strapi);
     for (let i = 0; i < 4; i++) await reportedPost(1 + (i % 2));
     const reference = async (limit: number, position: Parameters<typeof repo.queuePage>[1]) => {
       const page = await repo.queuePage(limit, position);
-      return { page, rows: await cardRowsFromReads(strapi, page.items.map(({ item }) => item)) };
+      return { page, cards: await cardsFromReads(strapi, page.items.map(({ item }) => item)) };
     };
-    const first = await queueCardPage(strapi, 3, null);
-    expect(first.rows.length).toBe(3);
+    const read = async (limit: number, position: Parameters<typeof repo.queuePage>[1]) => {
+      const { page, cards } = await queueCardPage(strapi, limit, position);
+      return { page, cards: cards.map((text) => JSON.parse(text)) };
+    };
+    const first = await read(3, null);
+    expect(first.cards.length).toBe(3);
     expect(first.page.more).toBe(true);
-    expect(first.rows.map((r) => `${r.item.kind}:${r.item.id}`)).toEqual(first.page.items.map(({ item }) => `${item.kind}:${item.id}`));
+    expect(first.cards.map((c) => `${c.kind}:${c.id}`)).toEqual(first.page.items.map(({ item }) => `${item.kind}:${item.id}`));
     expect(first).toEqual(await reference(3, null));
     const next = { direction: 'next' as const, key: first.page.items[2].key, inclusive: false };
-    const second = await queueCardPage(strapi, 3, next);
+    const second = await read(3, next);
     expect(second).toEqual(await reference(3, next));
     const back = { direction: 'prev' as const, key: second.page.items[0].key, inclusive: false };
-    const previous = await queueCardPage(strapi, 3, back);
+    const previous = await read(3, back);
     expect(previous.page.items.map((i) => i.key)).toEqual(first.page.items.map((i) => i.key));
     expect(previous).toEqual(await reference(3, back));
   });

@@ -1,4 +1,5 @@
 import type { Core } from '@strapi/strapi';
+import { isPostgres } from './dialect';
 
 /**
  * The moderation audit log: one row per decision (who, what, which item, the note, when). It is a
@@ -10,8 +11,19 @@ import type { Core } from '@strapi/strapi';
  */
 export const MODERATION_LOG = 'social_moderation_log';
 
+/**
+ * PostgreSQL: a log entry's `detail` as JSON for the statements that write the console's JSON
+ * themselves (src/db/repositories/moderation-cards.ts): the parsed value, or the text as a JSON
+ * string when it is not JSON (as mapLog reads it), so a row written by hand cannot fail a page.
+ */
+export const LOG_DETAIL_JSON = 'social_log_detail_json';
+
 export async function ensureModerationLog(strapi: Core.Strapi): Promise<void> {
   const knex = strapi.db.connection;
+  if (isPostgres(strapi)) {
+    await knex.raw(`CREATE OR REPLACE FUNCTION ${LOG_DETAIL_JSON}(detail text) RETURNS json LANGUAGE plpgsql IMMUTABLE AS $fn$
+      BEGIN RETURN detail::json; EXCEPTION WHEN others THEN RETURN to_json(detail); END $fn$`);
+  }
   if (await knex.schema.hasTable(MODERATION_LOG)) return;
   await knex.schema.createTable(MODERATION_LOG, (table) => {
     table.increments('id').primary();

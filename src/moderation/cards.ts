@@ -1,16 +1,22 @@
 import type { Core } from '@strapi/strapi';
 import { repositories } from '../db/repositories';
 import { isPostgres } from '../db/dialect';
-import { moderationRepository, type ItemRef } from '../db/repositories/moderation';
-import { CARD_LOG_LIMIT, cardRows, queueCardPage, type CardRow } from '../db/repositories/moderation-cards';
+import { moderationRepository, type ItemRef, type ItemRow, type LogEntry } from '../db/repositories/moderation';
+import { CARD_LOG_LIMIT, cardTexts, queueCardPage } from '../db/repositories/moderation-cards';
+import type { UserRecord } from '../db/repositories/user-record';
+import { JsonItems } from '../lib/cursor-page';
 import type { Position } from '../lib/cursor';
 import type { MediaView } from '../lib/shapes';
 
 /**
  * The console's cards: an item's content, its images, its open reports, its author's record and
- * the decisions so far. On PostgreSQL, one statement (src/db/repositories/moderation-cards.ts),
- * which for the queue also reads the page; on SQLite, the same composed from separate reads.
+ * the decisions so far. On PostgreSQL, one statement that writes the cards' JSON
+ * (src/db/repositories/moderation-cards.ts), which for the queue also reads the page; on SQLite,
+ * the same composed here from separate reads.
  */
+
+type OpenReport = { kind: string; itemId: number; id: number; reason: string; details: string | null; createdAt: string; reporter: { id: number; username: string } | null };
+type CardRow = { item: ItemRow; reports: OpenReport[]; log: LogEntry[]; media: MediaView[]; author: UserRecord | null };
 
 /** An image of a card: the file, and the smallest of its formats as the thumbnail. */
 const cardImage = (m: MediaView) => {
@@ -19,8 +25,8 @@ const cardImage = (m: MediaView) => {
   return { id: m.id, url: m.url, mime: m.mime, width: m.width, height: m.height, alternativeText: m.alternativeText, thumbnail: thumb ? { url: thumb.url, width: thumb.width, height: thumb.height } : { url: m.url, width: m.width, height: m.height } };
 };
 
-/** The same rows from separate reads: SQLite's path, and on PostgreSQL the reference the one statement is tested against. */
-export async function cardRowsFromReads(strapi: Core.Strapi, refs: ItemRef[]): Promise<CardRow[]> {
+/** The cards' parts from separate reads. */
+async function cardRowsFromReads(strapi: Core.Strapi, refs: ItemRef[]): Promise<CardRow[]> {
   const repo = moderationRepository(strapi);
   const postIds = refs.filter((r) => r.kind === 'post').map((r) => r.id);
   const [items, reports, log, media] = await Promise.all([
@@ -68,17 +74,28 @@ function cardOf({ item, reports, log, media, author }: CardRow) {
   };
 }
 
-/** The cards of `refs`, in their order; items that are gone are left out. */
-export async function loadCards(strapi: Core.Strapi, refs: ItemRef[]) {
-  return (isPostgres(strapi) ? await cardRows(strapi, refs) : await cardRowsFromReads(strapi, refs)).map(cardOf);
+export type Card = ReturnType<typeof cardOf>;
+
+/** The cards from separate reads: SQLite's path, and on PostgreSQL the reference its one statement is tested against. */
+export async function cardsFromReads(strapi: Core.Strapi, refs: ItemRef[]): Promise<Card[]> {
+  return (await cardRowsFromReads(strapi, refs)).map(cardOf);
 }
 
-/** A page of the queue with its cards: one statement on PostgreSQL, the page then its cards on SQLite. */
+/** The cards of `refs`, in their order; items that are gone are left out. */
+export async function loadCards(strapi: Core.Strapi, refs: ItemRef[]): Promise<Card[]> {
+  if (isPostgres(strapi)) return (await cardTexts(strapi, refs)).map((text) => JSON.parse(text) as Card);
+  return cardsFromReads(strapi, refs);
+}
+
+/**
+ * A page of the queue with its cards. On PostgreSQL one statement, whose cards go out as the
+ * JSON PostgreSQL wrote (JsonItems); on SQLite the page, then its cards.
+ */
 export async function loadQueuePage(strapi: Core.Strapi, limit: number, position: Position | null) {
   if (isPostgres(strapi)) {
-    const { page, rows } = await queueCardPage(strapi, limit, position);
-    return { page, data: rows.map(cardOf) };
+    const { page, cards } = await queueCardPage(strapi, limit, position);
+    return { page, data: new JsonItems(cards) };
   }
   const page = await moderationRepository(strapi).queuePage(limit, position);
-  return { page, data: await loadCards(strapi, page.items.map(({ item }) => ({ kind: item.kind, id: item.id }))) };
+  return { page, data: await cardsFromReads(strapi, page.items.map(({ item }) => ({ kind: item.kind, id: item.id }))) };
 }

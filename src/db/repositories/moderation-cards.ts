@@ -1,28 +1,27 @@
 import type { Core } from '@strapi/strapi';
 import type { Position } from '../../lib/cursor';
 import type { KeyedPage } from '../../lib/cursor-page';
-import type { MediaView } from '../../lib/shapes';
-import { isTrue, q } from '../dialect';
-import { MODERATION_LOG } from '../moderation-log';
+import { q } from '../dialect';
+import { LOG_DETAIL_JSON, MODERATION_LOG } from '../moderation-log';
 import { prepared } from '../prepared';
 import { tables } from '../tables';
-import { isoTimestampSql } from '../utc-timestamps';
-import { filesTable, MEDIA_TABLE, mediaColumns, morphTable, POST_UID, toMediaView } from './media';
-import { iso, mapLog, queuePageOf, queuePageSql, type ItemKind, type ItemRef, type ItemRow, type LogEntry, type QueueKey } from './moderation';
-import { toUserRecord, userRecordSql, type UserRecord } from './user-record';
+import { isoUtcTextSql } from '../utc-timestamps';
+import { filesTable, morphTable, POST_UID } from './media';
+import { queuePageOf, queuePageSql, type ItemRef, type QueueKey } from './moderation';
+import { userRecordJsonSql, userRecordSql } from './user-record';
 
 /**
- * What the queue's cards show about their items, on PostgreSQL, in one statement: each item (its
- * content, the post a comment is on, its author), its open reports with their reporters, its
- * newest 20 log entries, a post's images, and its author's record. The reports, the log and the
- * images come back as JSON arrays built by PostgreSQL. The items are either given (two arrays) or
- * a page of the queue, read by the same statement (queueCardPage): one round trip for a page of
- * the console. Timestamps come as ISO strings when the process runs in UTC (src/db/utc-timestamps.ts). Each statement's text does not vary with the data, so it is prepared once per
- * connection (src/db/prepared.ts): planning it costs several times more than running it.
- * SQLite composes the same from the separate reads (src/moderation/cards.ts).
+ * The console's cards on PostgreSQL, in one statement, written by PostgreSQL as the API's JSON:
+ * each item (its content, the post a comment is on), its open reports with their reporters and
+ * reasons, its newest 20 log entries, a post's images with their thumbnails, and its author's
+ * record. The server sends that text on as it is: parsing rows of JSON into objects and writing
+ * them out again was a fifth of the queue's CPU time (docs/PERFORMANCE.md). The items are either
+ * given (two arrays) or a page of the queue, read by the same statement (queueCardPage): one round
+ * trip for a page of the console. Each statement's text does not vary with the data, so it is
+ * prepared once per connection (src/db/prepared.ts): planning it costs several times more than
+ * running it. SQLite composes the same cards from separate reads (src/moderation/cards.ts), and
+ * tests/moderation-console.test.ts checks that both write the same cards.
  */
-export type OpenReport = { kind: ItemKind; itemId: number; id: number; reason: string; details: string | null; createdAt: string; reporter: { id: number; username: string } | null };
-export type CardRow = { item: ItemRow; reports: OpenReport[]; log: LogEntry[]; media: MediaView[]; author: UserRecord | null };
 
 /** Entries of an item's log on its card. */
 export const CARD_LOG_LIMIT = 20;
@@ -33,32 +32,33 @@ type RefSource = { sql: string; bindings: unknown[] };
 
 const statements = new Map<string, string>();
 
-function cardSql(strapi: Core.Strapi, ref: string): string {
+function cardSql(strapi: Core.Strapi, ref: string, pageColumns: boolean): string {
   const known = statements.get(ref);
   if (known) return known;
   const t = tables(strapi);
-  const { postAuthor: pa, commentAuthor: ca, commentPost: cp, reportReporter: rr } = t;
+  const { postAuthor: pa, commentAuthor: ca, commentPost: cp, reportReporter: rr, reportPost: rp, reportComment: rc } = t;
   const m = morphTable(strapi);
-  const ts = (column: string) => isoTimestampSql(column);
-  const reportsOf = (link: typeof t.reportPost) =>
-    `(SELECT json_agg(json_build_object('id', r.id, 'reason', r.reason, 'details', r.details, 'created_at', ${ts('r.created_at')}, 'u_id', u.id, 'u_name', u.username) ORDER BY r.created_at, r.id)
-        FROM ${q(link.table)} l JOIN ${q(t.reports)} r ON r.id = l.${q(link.owner)}
-        LEFT JOIN ${q(rr.table)} rr ON rr.${q(rr.owner)} = r.id LEFT JOIN ${q(t.users)} u ON u.id = rr.${q(rr.target)}
-       WHERE l.${q(link.target)} = item.id AND r.state = 'open')`;
-  // The same columns as the media repository's reads, as the keys of one JSON object per image.
-  const mediaObject = mediaColumns('').map((column) => {
-    const [expr, name] = column.split(' AS ');
-    return `'${name}', ${expr}`;
-  });
+  const ts = (column: string) => isoUtcTextSql(column);
   const record = userRecordSql(strapi, AUTHOR, ts);
+  // A post's images as the card shows them: the file, and as its thumbnail the upload plugin's
+  // `thumbnail` format, else its narrowest other format, else the file itself.
+  const formats = `jsonb_each(CASE WHEN jsonb_typeof(f.formats) = 'object' THEN f.formats END)`;
+  const width = `CASE WHEN jsonb_typeof(fm.value->'width') = 'number' THEN (fm.value->>'width')::numeric END`;
+  const thumbnail = `(SELECT json_build_object('url', fm.value->>'url', 'width', ${width}, 'height', CASE WHEN jsonb_typeof(fm.value->'height') = 'number' THEN (fm.value->>'height')::numeric END)
+      FROM ${formats} AS fm WHERE jsonb_typeof(fm.value->'url') = 'string' ORDER BY fm.key = 'thumbnail' DESC, ${width} NULLS LAST, fm.key LIMIT 1)`;
+  const media = `(SELECT json_agg(json_build_object('id', f.id, 'url', f.url, 'mime', f.mime, 'width', f.width, 'height', f.height, 'alternativeText', f.alternative_text,
+        'thumbnail', COALESCE(${thumbnail}, json_build_object('url', f.url, 'width', f.width, 'height', f.height))) ORDER BY l.${q(m.order)})
+      FROM ${q(m.table)} l JOIN ${q(filesTable(strapi))} f ON f.id = l.${q(m.file)}
+     WHERE l.${q(m.id)} = item.id AND l.${q(m.type)} = '${POST_UID}' AND l.${q(m.field)} = 'media')`;
+  const log = `(SELECT json_agg(json_build_object('id', g.id, 'at', ${ts('g.created_at')}, 'actor', g.actor, 'action', g.action, 'kind', g.kind, 'itemId', g.item_id,
+        'userId', g.user_id, 'label', g.label, 'note', g.note, 'detail', ${LOG_DETAIL_JSON}(g.detail)) ORDER BY g.id DESC)
+      FROM (SELECT * FROM ${q(MODERATION_LOG)} g WHERE g.kind = item.kind AND g.item_id = item.id ORDER BY g.id DESC LIMIT ${CARD_LOG_LIMIT}) g)`;
   const sql = `
     WITH ref AS (${ref}),
     item AS (
       SELECT ref.*, (p.id IS NOT NULL OR c.id IS NOT NULL) AS found, COALESCE(p.document_id, c.document_id) AS document_id, p.title,
-             COALESCE(p.description, c.content) AS text,
-             CASE WHEN ref.kind = 'post' THEN p.id ELSE cpp.id END AS post_id,
-             CASE WHEN ref.kind = 'post' THEN p.title ELSE cpp.title END AS post_title,
-             COALESCE(p.hidden, c.hidden) AS hidden, ${ts('COALESCE(p.created_at, c.created_at)')} AS created_at,
+             COALESCE(p.description, c.content) AS text, cpp.id AS post_id, cpp.title AS post_title,
+             COALESCE(p.hidden, c.hidden) AS hidden, COALESCE(p.created_at, c.created_at) AS created_at,
              COALESCE(pa.${q(pa.target)}, ca.${q(ca.target)}) AS author_id
         FROM ref
         LEFT JOIN ${q(t.posts)} p ON ref.wanted AND ref.kind = 'post' AND p.id = ref.id
@@ -68,77 +68,62 @@ function cardSql(strapi: Core.Strapi, ref: string): string {
         LEFT JOIN ${q(cp.table)} cp ON cp.${q(cp.owner)} = c.id
         LEFT JOIN ${q(t.posts)} cpp ON cpp.id = cp.${q(cp.target)}),
     author AS MATERIALIZED (SELECT ${record.columns.sql} FROM ${q(t.users)} u ${record.joins.sql} WHERE u.id IN (SELECT author_id FROM item))
-    SELECT item.*, author.*,
-           CASE WHEN NOT item.found THEN NULL WHEN item.kind = 'post' THEN ${reportsOf(t.reportPost)} ELSE ${reportsOf(t.reportComment)} END AS reports,
-           CASE WHEN item.found THEN (SELECT json_agg(e ORDER BY e.id DESC) FROM (
-              SELECT g.id, ${ts('g.created_at')} AS created_at, g.actor, g.action, g.kind, g.item_id, g.user_id, g.label, g.note, g.detail
-                FROM ${q(MODERATION_LOG)} g WHERE g.kind = item.kind AND g.item_id = item.id ORDER BY g.id DESC LIMIT ${CARD_LOG_LIMIT}) e) END AS log,
-           CASE WHEN item.found AND item.kind = 'post' THEN (SELECT json_agg(json_build_object(${mediaObject.join(', ')}) ORDER BY l.${q(m.order)})
-              FROM ${q(m.table)} l JOIN ${q(filesTable(strapi))} f ON f.id = l.${q(m.file)} LEFT JOIN ${q(MEDIA_TABLE)} sm ON sm.file_id = f.id
-             WHERE l.${q(m.id)} = item.id AND l.${q(m.type)} = '${POST_UID}' AND l.${q(m.field)} = 'media') END AS media
+    SELECT item.kind, item.id, item.ord${pageColumns ? ', item.open_count, item.first_at, item.first_key' : ''},
+           CASE WHEN item.found THEN json_build_object(
+             'kind', item.kind, 'id', item.id, 'documentId', item.document_id,
+             'title', CASE WHEN item.kind = 'post' THEN item.title END, 'text', COALESCE(item.text, ''),
+             'post', CASE WHEN item.kind = 'comment' AND item.post_id IS NOT NULL THEN json_build_object('id', item.post_id, 'title', item.post_title) END,
+             'hidden', COALESCE(item.hidden, false), 'createdAt', COALESCE(${ts('item.created_at')}, ''),
+             'media', CASE WHEN item.kind = 'post' THEN COALESCE(${media}, '[]') ELSE '[]' END,
+             'openReports', COALESCE(rep.n, 0), 'reasons', COALESCE(rep.reasons, '[]'), 'reports', COALESCE(rep.list, '[]'),
+             'author', CASE WHEN author.${AUTHOR}id IS NOT NULL THEN ${userRecordJsonSql('author', AUTHOR)} END,
+             'log', COALESCE(${log}, '[]'))::text END AS card
       FROM item LEFT JOIN author ON author.${AUTHOR}id = item.author_id
+      LEFT JOIN LATERAL (
+        SELECT count(*) AS n,
+               json_agg(json_build_object('id', o.id, 'reason', o.reason, 'details', o.details, 'createdAt', COALESCE(${ts('o.created_at')}, ''),
+                 'reporter', CASE WHEN o.u_id IS NOT NULL THEN json_build_object('id', o.u_id, 'username', o.u_name) END) ORDER BY o.pos) AS list,
+               json_agg(o.reason ORDER BY o.pos) FILTER (WHERE o.first_of_reason) AS reasons
+          FROM (SELECT r.id, r.reason, r.details, r.created_at, u.id AS u_id, u.username AS u_name,
+                       row_number() OVER (ORDER BY r.created_at, r.id) AS pos,
+                       row_number() OVER (PARTITION BY r.reason ORDER BY r.created_at, r.id) = 1 AS first_of_reason
+                  FROM (SELECT l.${q(rp.owner)} AS report_id FROM ${q(rp.table)} l WHERE item.kind = 'post' AND l.${q(rp.target)} = item.id
+                        UNION ALL
+                        SELECT l.${q(rc.owner)} FROM ${q(rc.table)} l WHERE item.kind = 'comment' AND l.${q(rc.target)} = item.id) l
+                  JOIN ${q(t.reports)} r ON r.id = l.report_id AND r.state = 'open'
+                  LEFT JOIN ${q(rr.table)} rr ON rr.${q(rr.owner)} = r.id LEFT JOIN ${q(t.users)} u ON u.id = rr.${q(rr.target)}) o
+      ) rep ON item.found
      ORDER BY item.ord`;
   statements.set(ref, sql);
   return sql;
 }
+type CardRow = { kind: string; id: number; ord: number; card: string | null; [column: string]: unknown };
 
-type ReportJson = { id: number; reason: string; details: string | null; created_at: string; u_id: number | null; u_name: string | null };
-
-/** A row of the statement as a card, or null when its item is gone (or was only carried along). */
-function cardOf(row: Record<string, unknown>): CardRow | null {
-  if (!row.found) return null;
-  const kind = row.kind as ItemKind;
-  const id = Number(row.id);
-  const item: ItemRow = {
-    kind,
-    id,
-    documentId: row.document_id as string,
-    title: kind === 'post' ? ((row.title as string | null) ?? null) : null,
-    text: (row.text as string | null) ?? '',
-    postId: row.post_id == null ? null : Number(row.post_id),
-    postTitle: (row.post_title as string | null) ?? null,
-    hidden: isTrue(row.hidden),
-    createdAt: iso(row.created_at),
-    authorId: row.author_id == null ? null : Number(row.author_id),
-  };
-  const reports = ((row.reports as ReportJson[] | null) ?? []).map((r) => ({
-    kind,
-    itemId: id,
-    id: Number(r.id),
-    reason: r.reason,
-    details: r.details ?? null,
-    createdAt: iso(r.created_at),
-    reporter: r.u_id == null ? null : { id: Number(r.u_id), username: r.u_name as string },
-  }));
-  const log = ((row.log as Array<Record<string, unknown>> | null) ?? []).map(mapLog);
-  const media = ((row.media as Array<Record<string, unknown>> | null) ?? []).map((image) => toMediaView(image));
-  const author = row[`${AUTHOR}id`] == null ? null : toUserRecord(row, iso, AUTHOR);
-  return { item, reports, log, media, author };
-}
-
-async function run(strapi: Core.Strapi, ref: RefSource): Promise<Array<Record<string, unknown>>> {
-  const { columns, joins } = userRecordSql(strapi, AUTHOR, isoTimestampSql);
+async function run(strapi: Core.Strapi, ref: RefSource, pageColumns: boolean): Promise<CardRow[]> {
+  const { columns, joins } = userRecordSql(strapi, AUTHOR, isoUtcTextSql);
   // Bindings in the order of the text: the ref's, then the author record's.
   const bindings = [...ref.bindings, ...columns.bindings, ...joins.bindings];
-  const result = (await prepared(strapi, strapi.db.connection.raw(cardSql(strapi, ref.sql), bindings))) as { rows: Array<Record<string, unknown>> };
+  const result = (await prepared(strapi, strapi.db.connection.raw(cardSql(strapi, ref.sql, pageColumns), bindings))) as { rows: CardRow[] };
   return result.rows;
 }
 
-/** The cards' rows of `refs` (PostgreSQL only), in their order; items that are gone are left out. */
-export async function cardRows(strapi: Core.Strapi, refs: ItemRef[]): Promise<CardRow[]> {
+const cardsOf = (rows: CardRow[]): string[] => rows.flatMap((row) => (row.card === null ? [] : [row.card]));
+
+/** The cards of `refs` as JSON texts (PostgreSQL only), in their order; items that are gone are left out. */
+export async function cardTexts(strapi: Core.Strapi, refs: ItemRef[]): Promise<string[]> {
   if (!refs.length) return [];
   const ref = {
     sql: 'SELECT kind, id, ord, true AS wanted FROM unnest(?::text[], ?::int[]) WITH ORDINALITY AS r(kind, id, ord)',
     bindings: [refs.map((r) => r.kind), refs.map((r) => Math.trunc(r.id))],
   };
-  return (await run(strapi, ref)).flatMap((row) => cardOf(row) ?? []);
+  return cardsOf(await run(strapi, ref, false));
 }
 
 /**
- * A page of the queue and its cards (PostgreSQL only), in one statement. The page's extra row
- * (limit + 1, which only tells whether more follow) is carried along without a card.
+ * A page of the queue and its cards as JSON texts (PostgreSQL only), in one statement. The page's
+ * extra row (limit + 1, which only tells whether more follow) is carried along without a card.
  */
-export async function queueCardPage(strapi: Core.Strapi, limit: number, position: Position | null): Promise<{ page: KeyedPage<QueueKey>; rows: CardRow[] }> {
+export async function queueCardPage(strapi: Core.Strapi, limit: number, position: Position | null): Promise<{ page: KeyedPage<QueueKey>; cards: string[] }> {
   // The limit is in the text (see queuePageSql): one prepared statement per limit and direction.
   const page = queuePageSql(true, limit, position, true);
   const ref = {
@@ -146,8 +131,7 @@ export async function queueCardPage(strapi: Core.Strapi, limit: number, position
             FROM (SELECT qp.*, row_number() OVER (ORDER BY ${page.order}) AS ord FROM (${page.sql}) qp) qo`,
     bindings: page.bindings,
   };
-  const rows = await run(strapi, ref);
-  const pageRows = rows.map((row) => ({ ...row, item_id: row.id }));
-  const cards = rows.flatMap((row) => cardOf(row) ?? []);
-  return { page: queuePageOf(pageRows, limit, page.forward, true), rows: page.forward ? cards : cards.reverse() };
+  const rows = await run(strapi, ref, true);
+  const cards = cardsOf(rows);
+  return { page: queuePageOf(rows.map((row) => ({ ...row, item_id: row.id })), limit, page.forward, true), cards: page.forward ? cards : cards.reverse() };
 }

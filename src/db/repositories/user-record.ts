@@ -45,6 +45,18 @@ export function userRecordSql(_strapi: Core.Strapi, prefix = '', timestamp = (co
   };
 }
 
+/**
+ * The SQL of a record as the API's JSON object, from the columns of userRecordSql (named
+ * `${prefix}…`) of the row `alias`, with its timestamp already an ISO string: for statements that
+ * write the console's JSON themselves. The same keys and values as toUserRecord.
+ */
+export function userRecordJsonSql(alias: string, prefix = ''): string {
+  const c = (name: string) => `${alias}.${prefix}${name}`;
+  return `json_build_object('id', ${c('id')}, 'documentId', ${c('document_id')}, 'username', ${c('username')}, 'email', ${c('email')},
+    'blocked', COALESCE(${c('blocked')}, false), 'joinedAt', COALESCE(${c('created_at')}, ''), 'posts', ${c('posts')}, 'comments', ${c('comments')},
+    'hiddenItems', ${c('hidden_items')}, 'reportsAgainst', ${c('reports_against')}, 'openReportsAgainst', ${c('open_against')})`;
+}
+
 /** A row of userRecordSql (its columns named `${prefix}…`) as a record. */
 export function toUserRecord(row: Record<string, unknown>, iso: (value: unknown) => string, prefix = ''): UserRecord {
   const get = (name: string) => row[`${prefix}${name}`];
