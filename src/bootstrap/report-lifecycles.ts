@@ -24,6 +24,21 @@ export function subscribeReportLifecycles(strapi: Core.Strapi): void {
     });
   };
 
+  /**
+   * Locks the reported posts and comments before the report's own row (posts first, then
+   * comments, each by id: the order of the triggers and of the console). The UPDATE or DELETE of a
+   * report locks its row, then its triggers lock its items (src/db/derived/records.ts); a console
+   * decision locks the item, then its reports. Those opposite orders could deadlock, and
+   * PostgreSQL would abort one of the two (a 500). Taken here, in the Content Manager's
+   * transaction, the item comes first on both sides.
+   */
+  const lockTargets = async (targets: Targets) => {
+    const ordered = [...targets].sort((a, b) => (a.kind === b.kind ? a.id - b.id : a.kind === 'post' ? -1 : 1));
+    await strapi.db.transaction(async ({ trx }) => {
+      for (const target of ordered) await reports.lockTarget(trx, target.kind, target.id);
+    });
+  };
+
   const stamp = (data: Record<string, unknown> | undefined) => {
     if (!data || typeof data.state !== 'string') return;
     if (data.state === 'open') {
@@ -43,6 +58,7 @@ export function subscribeReportLifecycles(strapi: Core.Strapi): void {
     async beforeUpdate(event: Event) {
       stamp(event.params.data);
       event.state.targets = await targetsOf(event.params.where);
+      await lockTargets(event.state.targets as Targets);
     },
     async afterUpdate(event: Event) {
       const after = await targetsOf(event.params.where);
@@ -50,6 +66,7 @@ export function subscribeReportLifecycles(strapi: Core.Strapi): void {
     },
     async beforeDelete(event: Event) {
       event.state.targets = await targetsOf(event.params.where);
+      await lockTargets(event.state.targets as Targets);
     },
     async afterDelete(event: Event) {
       await refresh((event.state.targets as Targets) ?? []);
