@@ -11,7 +11,7 @@ let http: Api;
 useStrapi((s, h) => ((strapi = s), (http = h)));
 
 type Session = Awaited<ReturnType<typeof adminSession>>;
-type Card = { kind: string; id: number; title: string | null; text: string; openReports: number; reasons: string[]; reports: Array<{ reason: string; details: string | null; reporter: { username: string } | null }>; author: Record<string, unknown> | null; log: Array<{ action: string; actor: string; note: string | null }>; post: { title: string } | null };
+type Card = { kind: string; id: number; title: string | null; text: string; openReports: number; reasons: string[]; reports: Array<{ id: number; reason: string; details: string | null; reporter: { username: string } | null }>; author: Record<string, unknown> | null; log: Array<{ action: string; actor: string; note: string | null }>; post: { title: string } | null };
 
 const reportPost = async (documentId: string, reporter: TestUser, reason = 'spam', details?: string) => {
   const res = await http.post(`/posts/report/${documentId}`, reporter.jwt).send({ reason, ...(details ? { details } : {}) });
@@ -162,6 +162,27 @@ describe('the queue', () => {
     expect(c.reports.map((r) => r.details).sort()).toEqual(['details 0', 'details 1']);
     expect(c.author).toMatchObject({ id: author.id, username: author.username, blocked: false, posts: 1, comments: 0, hiddenItems: 0, reportsAgainst: 2, openReportsAgainst: 2 });
     expect(typeof c.author?.joinedAt).toBe('string');
+  });
+
+  it('lists the oldest 20 open reports on a card, and counts and names the reasons of all of them', async () => {
+    const mod = await adminSession(strapi);
+    const author = await createUser(strapi);
+    const post = await createPost(strapi, author, { title: 'reported by many' });
+    const filed: number[] = [];
+    // 22 reports: the only 'abuse' one is the last, past the listed 20.
+    for (let i = 0; i < 22; i++) filed.push((await reportPost(post.documentId, await createUser(strapi), i === 21 ? 'abuse' : 'spam')).id);
+    const c = (await mod.get(`/moderation/items/post/${post.id}`)).body.data as Card;
+    expect(c.openReports).toBe(22);
+    expect(c.reasons).toEqual(['spam', 'abuse']);
+    expect(c.reports.map((r) => r.id)).toEqual(filed.slice(0, 20));
+    let queued: Card | undefined;
+    for (let cursor: string | null = null, i = 0; !queued && i < 50; i++) {
+      const page = await mod.get(`/moderation/queue?limit=40${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      queued = (page.body.data as Card[]).find((q) => q.kind === 'post' && q.id === post.id);
+      cursor = page.body.meta.next;
+      if (!cursor) break;
+    }
+    expect(queued).toEqual(c);
   });
 
   it('shows a reported comment with its post title', async () => {

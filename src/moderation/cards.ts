@@ -2,7 +2,7 @@ import type { Core } from '@strapi/strapi';
 import { repositories } from '../db/repositories';
 import { isPostgres } from '../db/dialect';
 import { moderationRepository, type ItemRef, type ItemRow, type LogEntry } from '../db/repositories/moderation';
-import { CARD_LOG_LIMIT, cardTexts, queueCardPage } from '../db/repositories/moderation-cards';
+import { CARD_LOG_LIMIT, CARD_REPORT_LIMIT, cardTexts, queueCardPage } from '../db/repositories/moderation-cards';
 import type { UserRecord } from '../db/repositories/user-record';
 import { JsonItems } from '../lib/cursor-page';
 import type { Position } from '../lib/cursor';
@@ -68,7 +68,8 @@ function cardOf({ item, reports, log, media, author }: CardRow) {
     media: media.map(cardImage),
     openReports: reports.length,
     reasons: [...new Set(reports.map((r) => r.reason))],
-    reports: reports.map(({ kind: _k, itemId: _i, ...r }) => r),
+    // The oldest CARD_REPORT_LIMIT; openReports and reasons count them all.
+    reports: reports.slice(0, CARD_REPORT_LIMIT).map(({ kind: _k, itemId: _i, ...r }) => r),
     author,
     log,
   };

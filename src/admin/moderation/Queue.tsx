@@ -214,6 +214,11 @@ export function Queue() {
                         </li>
                       ))}
                     </ul>
+                    {card.openReports > card.reports.length && (
+                      <Typography variant="pi" textColor="neutral600">
+                        and {card.openReports - card.reports.length} more open report(s): the oldest {card.reports.length} are listed.
+                      </Typography>
+                    )}
                     {card.log.length > 0 && (
                       <>
                         <Typography variant="sigma">Decisions</Typography>

@@ -16,6 +16,7 @@ export type Card = {
   media: CardImage[];
   openReports: number;
   reasons: string[];
+  /** The oldest open reports, at most 20; openReports and reasons count them all. */
   reports: Report[];
   author: Author | null;
   log: Entry[];

@@ -25,6 +25,12 @@ import { userRecordJsonSql, userRecordSql } from './user-record';
 
 /** Entries of an item's log on its card. */
 export const CARD_LOG_LIMIT = 20;
+/**
+ * Open reports listed on a card, the oldest first; `openReports` and `reasons` still count them
+ * all. A post reported by thousands would otherwise make a card (and the queue's first page, where
+ * the most reported come first) hundreds of kilobytes.
+ */
+export const CARD_REPORT_LIMIT = 20;
 const AUTHOR = 'a_';
 
 /** A SELECT of the items wanted, in columns kind, id, ord (their order) and wanted (false: a row only carried along), and its bindings. */
@@ -82,16 +88,17 @@ function cardSql(strapi: Core.Strapi, ref: string, pageColumns: boolean): string
       LEFT JOIN LATERAL (
         SELECT count(*) AS n,
                json_agg(json_build_object('id', o.id, 'reason', o.reason, 'details', o.details, 'createdAt', COALESCE(${ts('o.created_at')}, ''),
-                 'reporter', CASE WHEN o.u_id IS NOT NULL THEN json_build_object('id', o.u_id, 'username', o.u_name) END) ORDER BY o.pos) AS list,
+                 'reporter', (SELECT json_build_object('id', u.id, 'username', u.username)
+                                FROM ${q(rr.table)} rr JOIN ${q(t.users)} u ON u.id = rr.${q(rr.target)} WHERE rr.${q(rr.owner)} = o.id LIMIT 1))
+                 ORDER BY o.pos) FILTER (WHERE o.pos <= ${CARD_REPORT_LIMIT}) AS list,
                json_agg(o.reason ORDER BY o.pos) FILTER (WHERE o.first_of_reason) AS reasons
-          FROM (SELECT r.id, r.reason, r.details, r.created_at, u.id AS u_id, u.username AS u_name,
+          FROM (SELECT r.id, r.reason, r.details, r.created_at,
                        row_number() OVER (ORDER BY r.created_at, r.id) AS pos,
                        row_number() OVER (PARTITION BY r.reason ORDER BY r.created_at, r.id) = 1 AS first_of_reason
                   FROM (SELECT l.${q(rp.owner)} AS report_id FROM ${q(rp.table)} l WHERE item.kind = 'post' AND l.${q(rp.target)} = item.id
                         UNION ALL
                         SELECT l.${q(rc.owner)} FROM ${q(rc.table)} l WHERE item.kind = 'comment' AND l.${q(rc.target)} = item.id) l
-                  JOIN ${q(t.reports)} r ON r.id = l.report_id AND r.state = 'open'
-                  LEFT JOIN ${q(rr.table)} rr ON rr.${q(rr.owner)} = r.id LEFT JOIN ${q(t.users)} u ON u.id = rr.${q(rr.target)}) o
+                  JOIN ${q(t.reports)} r ON r.id = l.report_id AND r.state = 'open') o
       ) rep ON item.found
      ORDER BY item.ord`;
   statements.set(ref, sql);
