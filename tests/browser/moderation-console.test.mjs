@@ -88,9 +88,11 @@ before(async () => {
   f.pills = pills.body.data;
   f.opinion = await createPost(f.honest, 'I disagree with the mayor', 'The new bus lanes are a mistake.');
   f.spam = await createPost(f.spammer, 'Free crypto', 'Send 1 coin, get 2 back');
+  f.spam2 = await createPost(f.spammer, 'More free crypto', 'Send 2 coins, get 4 back');
   for (const r of f.reporters) await reportPost(r, f.pills, 'spam');
   await reportPost(f.reporters[0], f.opinion, 'abuse');
   await reportPost(f.reporters[1], f.spam, 'spam');
+  await reportPost(f.reporters[0], f.spam2, 'spam');
   // The opinion gets two likes and a comment: numbers in the Content Manager's list of posts.
   for (const r of f.reporters) assert.equal((await http('POST', `/api/posts/like/${f.opinion.documentId}`, { jwt: r.jwt })).status, 200);
   assert.equal((await http('POST', `/api/posts/comment/${f.opinion.documentId}`, { jwt: f.reporters[0].jwt, body: { content: 'Agreed.' } })).status, 201);
@@ -192,6 +194,9 @@ describe('moderation console', () => {
       await card.getByRole('textbox', { name: `Note for post #${f.spam.id}` }).fill('Crypto spam bot');
       await card.getByRole('button', { name: 'Hide and block', exact: true }).click();
       await page.getByText(`Hidden and blocked: post #${f.spam.id}, 1 report(s) closed, author blocked.`).waitFor();
+      // The spammer's other card shows the new record without a reload: blocked, one item hidden.
+      const record = cardOf(page, f.spam2).getByTestId('author-record');
+      await record.getByText(/1 hidden · .* · blocked$/).waitFor();
       assert.equal((await http('GET', '/api/users/users', { jwt: f.spammer.jwt })).status, 401);
       assert.equal((await http('GET', `/api/posts/${f.spam.documentId}`)).status, 404);
 

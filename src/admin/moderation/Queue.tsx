@@ -51,6 +51,21 @@ export function Queue() {
     setSelected((old) => new Set([...old].filter((k) => !keys.includes(k))));
   };
 
+  /**
+   * After a decision, the other cards by the same authors are read again: their records (posts,
+   * hidden items, reports against them, blocked) changed with it. A card whose item left the
+   * queue meanwhile (another moderator) goes.
+   */
+  const refreshAuthorsOf = async (acted: CardData[]) => {
+    const authors = new Set(acted.flatMap((c) => (c.author ? [c.author.id] : [])));
+    const actedKeys = new Set(acted.map(key));
+    const others = cards.filter((c) => c.author && authors.has(c.author.id) && !actedKeys.has(key(c)));
+    if (!others.length) return;
+    const fresh = await Promise.all(others.map((c) => api.item(c).then((f) => [key(c), f] as const, () => [key(c), null] as const)));
+    const byKey = new Map(fresh);
+    setCards((old) => old.flatMap((c) => (!byKey.has(key(c)) ? [c] : byKey.get(key(c))?.openReports ? [byKey.get(key(c)) as CardData] : [])));
+  };
+
   const act = async (card: CardData, action: Action) => {
     const k = key(card);
     const note = (notes[k] ?? '').trim();
@@ -69,6 +84,7 @@ export function Queue() {
       const result = await api.act(card, action, note || undefined);
       setStatus(`${DONE[action]}: ${card.kind} #${card.id}, ${result.data.reportsClosed} report(s) closed${result.data.authorBlocked ? ', author blocked' : ''}.`);
       remove([k]);
+      await refreshAuthorsOf([card]);
     } catch (error) {
       setStatus(api.message(error));
       if ((error as { response?: { status?: number } }).response?.status === 409) remove([k]);
@@ -87,6 +103,7 @@ export function Queue() {
       const done = result.data.filter((r) => r.status === 200 || r.status === 409 || r.status === 404);
       setStatus(`${DONE[action]}: ${result.data.filter((r) => r.status === 200).length} of ${items.length}; ${result.data.filter((r) => r.status !== 200).length} already handled.`);
       remove(done.map(key));
+      await refreshAuthorsOf(cards.filter((c) => done.some((d) => key(d) === key(c))));
     } catch (error) {
       setStatus(api.message(error));
     }

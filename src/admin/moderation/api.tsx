@@ -34,6 +34,7 @@ export function useModerationApi() {
   return {
     message,
     queue: (cursor?: string) => get(`/moderation/queue?limit=20${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`).then((r) => r.data as { data: Card[]; meta: { next: string | null; prev: string | null } }),
+    item: (card: { kind: string; id: number }) => get(`/moderation/items/${card.kind}/${card.id}`).then((r) => (r.data as { data: Card }).data),
     act: (card: { kind: string; id: number }, action: Action, note?: string) => post(`/moderation/items/${card.kind}/${card.id}/${action}`, note ? { note } : {}).then((r) => r.data as { data: { reportsClosed: number; authorBlocked?: boolean } }),
     bulk: (items: Array<{ kind: string; id: number }>, action: Action, note?: string) =>
       post('/moderation/bulk', { action, items, ...(note ? { note } : {}) }).then((r) => r.data as { data: Array<{ kind: string; id: number; status: number; error?: string }> }),
