@@ -63,7 +63,13 @@ export function Queue() {
     if (!others.length) return;
     const fresh = await Promise.all(others.map((c) => api.item(c).then((f) => [key(c), f] as const, () => [key(c), null] as const)));
     const byKey = new Map(fresh);
-    setCards((old) => old.flatMap((c) => (!byKey.has(key(c)) ? [c] : byKey.get(key(c))?.openReports ? [byKey.get(key(c)) as CardData] : [])));
+    setCards((old) =>
+      old.flatMap((c) => {
+        if (!byKey.has(key(c))) return [c];
+        const f = byKey.get(key(c));
+        return f?.openReports ? [f] : [];
+      })
+    );
   };
 
   const act = async (card: CardData, action: Action) => {

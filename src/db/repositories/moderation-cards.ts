@@ -39,7 +39,8 @@ type RefSource = { sql: string; bindings: unknown[] };
 const statements = new Map<string, string>();
 
 function cardSql(strapi: Core.Strapi, ref: string, pageColumns: boolean): string {
-  const known = statements.get(ref);
+  const cacheKey = `${pageColumns}:${ref}`;
+  const known = statements.get(cacheKey);
   if (known) return known;
   const t = tables(strapi);
   const { postAuthor: pa, commentAuthor: ca, commentPost: cp, reportReporter: rr, reportPost: rp, reportComment: rc } = t;
@@ -49,9 +50,9 @@ function cardSql(strapi: Core.Strapi, ref: string, pageColumns: boolean): string
   // A post's images as the card shows them: the file, and as its thumbnail the upload plugin's
   // `thumbnail` format, else its narrowest other format, else the file itself.
   const formats = `jsonb_each(CASE WHEN jsonb_typeof(f.formats) = 'object' THEN f.formats END)`;
-  const width = `CASE WHEN jsonb_typeof(fm.value->'width') = 'number' THEN (fm.value->>'width')::numeric END`;
-  const thumbnail = `(SELECT json_build_object('url', fm.value->>'url', 'width', ${width}, 'height', CASE WHEN jsonb_typeof(fm.value->'height') = 'number' THEN (fm.value->>'height')::numeric END)
-      FROM ${formats} AS fm WHERE jsonb_typeof(fm.value->'url') = 'string' ORDER BY fm.key = 'thumbnail' DESC, ${width} NULLS LAST, fm.key LIMIT 1)`;
+  const formatNumber = (key: 'width' | 'height') => `CASE WHEN jsonb_typeof(fm.value->'${key}') = 'number' THEN (fm.value->>'${key}')::numeric END`;
+  const thumbnail = `(SELECT json_build_object('url', fm.value->>'url', 'width', ${formatNumber('width')}, 'height', ${formatNumber('height')})
+      FROM ${formats} AS fm WHERE jsonb_typeof(fm.value->'url') = 'string' ORDER BY fm.key = 'thumbnail' DESC, ${formatNumber('width')} NULLS LAST, fm.key LIMIT 1)`;
   const media = `(SELECT json_agg(json_build_object('id', f.id, 'url', f.url, 'mime', f.mime, 'width', f.width, 'height', f.height, 'alternativeText', f.alternative_text,
         'thumbnail', COALESCE(${thumbnail}, json_build_object('url', f.url, 'width', f.width, 'height', f.height))) ORDER BY l.${q(m.order)})
       FROM ${q(m.table)} l JOIN ${q(filesTable(strapi))} f ON f.id = l.${q(m.file)}
@@ -101,7 +102,7 @@ function cardSql(strapi: Core.Strapi, ref: string, pageColumns: boolean): string
                   JOIN ${q(t.reports)} r ON r.id = l.report_id AND r.state = 'open') o
       ) rep ON item.found
      ORDER BY item.ord`;
-  statements.set(ref, sql);
+  statements.set(cacheKey, sql);
   return sql;
 }
 type CardRow = { kind: string; id: number; ord: number; card: string | null; [column: string]: unknown };
